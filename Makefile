@@ -1,0 +1,60 @@
+# Akhbar — every target does its own set-up (virtualenv, pinned deps, stack artifacts), idempotently.
+SHELL := /bin/bash
+PYTHON ?= python3
+VENV := .venv
+PY := $(VENV)/bin/python
+STAMP := $(VENV)/.installed
+
+.PHONY: help venv run test test-unit lint format stack-up stack-down stack-status clean \
+        train-ner train-topics bench lock
+
+help:
+	@echo "make run          start the stack and the three services on the offline demo source (Ctrl-C stops)"
+	@echo "make test         run the whole test suite against real Kafka + Elasticsearch"
+	@echo "make test-unit    tests that need no services"
+	@echo "make stack-up     start the local Kafka + Elasticsearch (no Docker)   make stack-down  stop them"
+	@echo "make lint         ruff + mypy"
+	@echo "make train-ner    retrain the NER model      make train-topics  retrain the topic model"
+	@echo "make bench        run the benchmarks in bench/"
+
+$(STAMP): pyproject.toml constraints.txt
+	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
+	$(PY) -m pip install -q --upgrade 'pip>=24'
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev]'
+	@touch $@
+
+venv: $(STAMP)
+
+run: $(STAMP)
+	$(PY) scripts/run_pipeline.py
+
+test: $(STAMP)
+	scripts/test.sh
+
+test-unit: $(STAMP)
+	$(PY) -m pytest tests/unit
+
+lint: $(STAMP)
+	$(VENV)/bin/ruff check services tests bench scripts
+	$(VENV)/bin/ruff format --check services tests bench scripts
+	$(VENV)/bin/mypy
+
+format: $(STAMP)
+	$(VENV)/bin/ruff format services tests bench scripts
+	$(VENV)/bin/ruff check --fix services tests bench scripts
+
+stack-up:
+	deploy/local/stack.sh up
+
+stack-down:
+	deploy/local/stack.sh down
+
+stack-status:
+	deploy/local/stack.sh status
+
+lock: $(STAMP)
+	$(PY) -m pip freeze --exclude-editable | grep -v '^akhbar' > constraints.txt
+
+clean:
+	deploy/local/stack.sh down || true
+	rm -rf $(VENV) .stack .state .pytest_cache .mypy_cache .ruff_cache

@@ -1,0 +1,174 @@
+"""`make run`: the stack, the offline demo source and the three services, in the foreground.
+
+Starts the backing services (docker compose when a Docker engine answers, the
+local stack otherwise), serves the demo site on loopback (or uses --sources),
+runs fetcher, enricher and indexer as child processes with their logs in
+.state/logs/, and prints a live progress line. Ctrl-C stops everything cleanly,
+and the stack too if this command started it.
+"""
+
+from __future__ import annotations
+
+import argparse
+import os
+import signal
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+sys.path.insert(0, str(ROOT / "services"))
+
+from akhbar.devsite import DevSite  # noqa: E402
+
+
+def _docker_answers() -> bool:
+    if os.environ.get("AKHBAR_NO_DOCKER"):
+        return False
+    try:
+        return subprocess.run(["docker", "info"], capture_output=True, timeout=10).returncode == 0
+    except (OSError, subprocess.TimeoutExpired):
+        return False
+
+
+def _stack_up() -> tuple[dict[str, str], list[list[str]]]:
+    """Returns the env for the services and the commands that undo what we started."""
+    if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("ELASTICSEARCH_URL"):
+        return {}, []
+    compose = ["docker", "compose", "-f", str(ROOT / "deploy/docker-compose.yml"),
+               "--env-file", str(ROOT / "deploy/versions.env")]
+    if _docker_answers():
+        subprocess.run([*compose, "up", "-d", "--wait", "kafka", "elasticsearch"], check=True)
+        return ({"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092", "ELASTICSEARCH_URL": "http://127.0.0.1:9200"},
+                [[*compose, "stop", "kafka", "elasticsearch"]])
+    stack = str(ROOT / "deploy/local/stack.sh")
+    was_up = subprocess.run([stack, "status"], capture_output=True).returncode == 0
+    subprocess.run([stack, "up"], check=True)
+    env = dict(line.split("=", 1) for line in
+               subprocess.run([stack, "env"], capture_output=True, text=True, check=True).stdout.split())
+    return env, ([] if was_up else [[stack, "down"]])
+
+
+def _progress(env: dict[str, str], raw: str, enriched: str, dlqs: list[str], index: str) -> tuple[int, str]:
+    from elasticsearch import Elasticsearch
+    from kafka import KafkaConsumer, TopicPartition
+
+    def total(consumer: KafkaConsumer, topic: str) -> int:
+        parts = consumer.partitions_for_topic(topic) or set()
+        tps = [TopicPartition(topic, p) for p in parts]
+        return sum(consumer.end_offsets(tps).values()) if tps else 0
+
+    consumer = KafkaConsumer(bootstrap_servers=env["KAFKA_BOOTSTRAP_SERVERS"].split(","))
+    try:
+        counts = [total(consumer, raw), total(consumer, enriched), sum(total(consumer, t) for t in dlqs)]
+    finally:
+        consumer.close()
+    es = Elasticsearch(env["ELASTICSEARCH_URL"], request_timeout=5)
+    try:
+        indexed = int(es.count(index=index, ignore_unavailable=True)["count"])
+    except Exception:
+        indexed = 0
+    return indexed, (f"raw {counts[0]:>6} │ enriched {counts[1]:>6} │ indexed {indexed:>6} │ "
+                     f"dead-lettered {counts[2]:>4}")
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser.add_argument("--sources", help="sources YAML (default: the bundled offline demo source)")
+    parser.add_argument("--until-indexed", type=int, default=None,
+                        help="stop by itself once this many documents are indexed (smoke tests)")
+    parser.add_argument("--timeout-s", type=float, default=None, help="stop after this many seconds")
+    parser.add_argument("--enricher-workers", type=int, default=int(os.environ.get("AKHBAR_ENRICHER_WORKERS", "0"))
+                        or (os.cpu_count() or 1), help="faust worker processes (default: one per core)")
+    args = parser.parse_args()
+
+    print("== starting the stack", flush=True)
+    stack_env, undo = _stack_up()
+    env = {**os.environ, **stack_env, "PYTHONUNBUFFERED": "1"}
+    env.setdefault("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
+    env.setdefault("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
+    logs = ROOT / ".state" / "logs"
+    logs.mkdir(parents=True, exist_ok=True)
+    site = None
+    sources = args.sources
+    if sources is None:
+        site = DevSite(ROOT / "deploy/demo/site").start()
+        text = (ROOT / "deploy/demo/site/sources.yaml").read_text(encoding="utf-8").replace("{base}", site.base)
+        tmp = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
+        tmp.write(text)
+        tmp.close()
+        sources = tmp.name
+        print(f"== offline demo source on {site.base}/feed.rss", flush=True)
+    env.setdefault("AKHBAR_STATE_PATH", str(ROOT / ".state" / "fetcher.sqlite3"))
+    py = sys.executable
+    commands: dict[str, list[str]] = {
+        "fetcher": [py, "-m", "fetcher", "--sources", sources, "run"],
+        "indexer": [py, "-m", "indexer", "run"],
+    }
+    for i in range(args.enricher_workers):
+        commands[f"enricher-{i}"] = [py, "-m", "enricher", "worker", "--loglevel", "warning",
+                                     "--web-port", str(6066 + i), "--web-host", "127.0.0.1"]
+    children: dict[str, subprocess.Popen[bytes]] = {}
+    for name, cmd in commands.items():
+        log = (logs / f"{name}.log").open("ab")
+        children[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
+                                          start_new_session=True)
+        print(f"== {name} started (pid {children[name].pid}, log {log.name})", flush=True)
+
+    stopping = {"flag": False}
+
+    def on_signal(*_: object) -> None:
+        stopping["flag"] = True
+
+    signal.signal(signal.SIGINT, on_signal)
+    signal.signal(signal.SIGTERM, on_signal)
+    settings_raw = env.get("AKHBAR_TOPIC_RAW", "akhbar.articles.raw")
+    settings_enriched = env.get("AKHBAR_TOPIC_ENRICHED", "akhbar.articles.enriched")
+    dlqs = [env.get(f"AKHBAR_TOPIC_DLQ_{s.upper()}", f"akhbar.dlq.{s}") for s in ("fetcher", "enricher", "indexer")]
+    index = env.get("AKHBAR_INDEX_PREFIX", "akhbar-articles")
+    started = time.monotonic()
+    rc = 0
+    try:
+        while not stopping["flag"]:
+            dead = [n for n, p in children.items() if p.poll() is not None]
+            if dead:
+                print(f"\n!! {', '.join(dead)} exited; see .state/logs/", flush=True)
+                rc = 1
+                break
+            try:
+                indexed, line = _progress(env, settings_raw, settings_enriched, dlqs, index)
+            except Exception as err:  # the stack may still be warming up
+                indexed, line = 0, f"waiting for services ({type(err).__name__})"
+            print(f"\r{time.strftime('%H:%M:%S')} │ {line}   ", end="", flush=True)
+            if args.until_indexed is not None and indexed >= args.until_indexed:
+                print("\n== reached the requested number of indexed documents", flush=True)
+                break
+            if args.timeout_s is not None and time.monotonic() - started > args.timeout_s:
+                print("\n!! timeout", flush=True)
+                rc = 1
+                break
+            time.sleep(1.0)
+    finally:
+        print("\n== stopping services", flush=True)
+        for p in children.values():
+            if p.poll() is None:
+                os.killpg(p.pid, signal.SIGTERM)
+        deadline = time.monotonic() + 30
+        for name, p in children.items():
+            try:
+                p.wait(timeout=max(0.1, deadline - time.monotonic()))
+            except subprocess.TimeoutExpired:
+                print(f"!! {name} did not stop in time; killing", flush=True)
+                os.killpg(p.pid, signal.SIGKILL)
+        if site is not None:
+            site.stop()
+        for cmd in undo:
+            print("== stopping the stack", flush=True)
+            subprocess.run(cmd, check=False)
+    return rc
+
+
+if __name__ == "__main__":
+    sys.exit(main())

@@ -1,0 +1,108 @@
+"""Arabic text normalisation shared by enrichment, dedup and search tests.
+
+Why one module: the enricher's entity normal forms, the fetcher's near-duplicate
+fingerprints and the search tests must agree on what "the same word" means.
+
+Each step is a separate function so callers pick what fits (dedup wants all of
+them; entity display forms keep hamza). ``normalize_arabic`` applies them all.
+"""
+
+from __future__ import annotations
+
+import re
+import unicodedata
+
+# Harakat, tanwin, shadda, sukun, superscript alef, Quranic marks.
+_DIACRITICS = re.compile("[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06dc\u06df-\u06e8\u06ea-\u06ed]")
+_TATWEEL = "\u0640"
+_ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ": "ا", "ٳ": "ا"})
+_HAMZA_CARRIERS = str.maketrans({"ؤ": "و", "ئ": "ي"})
+_ALEF_MAQSURA = str.maketrans({"ى": "ي"})
+_TA_MARBUTA = str.maketrans({"ة": "ه"})
+_PERSIAN_LETTERS = str.maketrans({"ی": "ي", "ې": "ي", "ۍ": "ي", "ک": "ك", "ڪ": "ك", "ە": "ه", "ھ": "ه", "ۀ": "ه"})
+_DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
+_BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]")
+_ZERO_WIDTH = re.compile("[\u200b-\u200d]")
+_SPACES = re.compile(r"\s+")
+
+
+def fold_presentation_forms(text: str) -> str:
+    """Map Arabic presentation forms (U+FB50–FEFF ligatures, contextual glyphs) to base letters.
+
+    Old PDFs and some CMSs store glyphs, not letters; NFKC undoes that but also
+    folds other compatibility characters, so it is applied only to those blocks.
+    """
+    if not any("\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufeff" for ch in text):
+        return text
+    return "".join(
+        unicodedata.normalize("NFKC", ch) if ("\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufefc") else ch
+        for ch in text
+    )
+
+
+def strip_diacritics(text: str) -> str:
+    return _DIACRITICS.sub("", text)
+
+
+def strip_tatweel(text: str) -> str:
+    return text.replace(_TATWEEL, "")
+
+
+def normalize_alef(text: str) -> str:
+    return text.translate(_ALEF_FORMS)
+
+
+def normalize_hamza_carriers(text: str) -> str:
+    return text.translate(_HAMZA_CARRIERS)
+
+
+def normalize_alef_maqsura(text: str) -> str:
+    return text.translate(_ALEF_MAQSURA)
+
+
+def normalize_ta_marbuta(text: str) -> str:
+    return text.translate(_TA_MARBUTA)
+
+
+def normalize_persian_letters(text: str) -> str:
+    return text.translate(_PERSIAN_LETTERS)
+
+
+def to_western_digits(text: str) -> str:
+    """Arabic-Indic (٠-٩) and Persian (۰-۹) digits to ASCII."""
+    return text.translate(_DIGITS)
+
+
+def strip_invisible(text: str) -> str:
+    """Drop bidi controls and zero-width characters that break token matching."""
+    return _ZERO_WIDTH.sub("", _BIDI_CONTROLS.sub("", text))
+
+
+def normalize_arabic(text: str, *, ta_marbuta: bool = True, hamza: bool = True) -> str:
+    """Full normalisation for matching: forms, marks, letters, digits, whitespace.
+
+    ``ta_marbuta``/``hamza`` can be switched off where the distinction matters
+    (e.g. a display form of a name).
+    """
+    text = fold_presentation_forms(text)
+    text = strip_invisible(text)
+    text = strip_diacritics(strip_tatweel(text))
+    text = normalize_persian_letters(text)
+    text = normalize_alef_maqsura(text)
+    if hamza:
+        text = normalize_hamza_carriers(normalize_alef(text))
+    if ta_marbuta:
+        text = normalize_ta_marbuta(text)
+    text = to_western_digits(text)
+    return _SPACES.sub(" ", text).strip()
+
+
+_ARABIC_LETTER = re.compile("[\u0621-\u064a\u0671-\u06d3\u06fa-\u06ff]")
+
+
+def arabic_ratio(text: str) -> float:
+    """Share of letters that are Arabic-script letters (0.0 for text without letters)."""
+    letters = [ch for ch in text if ch.isalpha()]
+    if not letters:
+        return 0.0
+    return sum(1 for ch in letters if _ARABIC_LETTER.match(ch)) / len(letters)

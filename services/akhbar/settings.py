@@ -1,0 +1,43 @@
+"""Settings shared by every service, read from the environment (pydantic-settings).
+
+Every field has a documented default that works with `make stack-up` on loopback.
+Service-specific settings subclass :class:`CommonSettings` in the service's own
+``settings.py``. ``KAFKA_BOOTSTRAP_SERVERS`` and ``ELASTICSEARCH_URL`` are read
+without the ``AKHBAR_`` prefix because ops teams and the test harness use those
+conventional names.
+"""
+
+from __future__ import annotations
+
+from pydantic import AliasChoices, Field
+from pydantic_settings import BaseSettings, SettingsConfigDict
+
+
+class CommonSettings(BaseSettings):
+    model_config = SettingsConfigDict(
+        env_prefix="AKHBAR_", env_file=".env", env_ignore_empty=True, extra="ignore"
+    )
+
+    kafka_bootstrap_servers: str = Field(
+        default="127.0.0.1:9092",
+        validation_alias=AliasChoices("KAFKA_BOOTSTRAP_SERVERS", "AKHBAR_KAFKA_BOOTSTRAP_SERVERS"),
+        description="comma-separated host:port list",
+    )
+    elasticsearch_url: str = Field(
+        default="http://127.0.0.1:9200",
+        validation_alias=AliasChoices("ELASTICSEARCH_URL", "AKHBAR_ELASTICSEARCH_URL"),
+    )
+    topic_raw: str = Field(default="akhbar.articles.raw", description="fetcher → enricher")
+    topic_enriched: str = Field(default="akhbar.articles.enriched", description="enricher → indexer")
+    topic_dlq_fetcher: str = Field(default="akhbar.dlq.fetcher")
+    topic_dlq_enricher: str = Field(default="akhbar.dlq.enricher")
+    topic_dlq_indexer: str = Field(default="akhbar.dlq.indexer")
+    topic_partitions: int = Field(default=3, ge=1, description="partitions when Akhbar creates a topic")
+    topic_replication: int = Field(default=1, ge=1)
+    log_level: str = Field(default="INFO")
+    metrics_port: int = Field(default=0, ge=0, le=65535, description="0 = the service's default port")
+    metrics_host: str = Field(default="127.0.0.1", description="0.0.0.0 inside containers")
+
+    def all_topics(self) -> list[str]:
+        return [self.topic_raw, self.topic_enriched, self.topic_dlq_fetcher,
+                self.topic_dlq_enricher, self.topic_dlq_indexer]

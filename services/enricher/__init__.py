@@ -1,0 +1,1 @@
+"""Enricher: language, named entities and topics for raw articles (faust-streaming)."""

@@ -1,0 +1,37 @@
+"""The faust App and its topics. Stream functions live in enricher.streams.
+
+Values are raw bytes: faust Records do not validate, so the agent decodes with
+the shared pydantic contract (akhbar.messages) and dead-letters what fails.
+"""
+
+from __future__ import annotations
+
+import faust
+
+from enricher.settings import EnricherSettings
+
+settings = EnricherSettings()
+
+app = faust.App(
+    settings.app_id,
+    broker=[f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(",") if s.strip()],
+    store="memory://",
+    autodiscover=["enricher.streams"],
+    origin="enricher",
+    datadir=settings.data_dir,
+    web_host=settings.web_host,
+    web_port=settings.web_port,
+    producer_acks=-1,
+    producer_compression_type="gzip",
+    topic_partitions=settings.topic_partitions,
+    topic_allow_declare=True,
+    broker_commit_every=settings.batch_size,
+    stream_wait_empty=True,
+)
+
+raw_topic = app.topic(settings.topic_raw, key_type=bytes, value_type=bytes, key_serializer="raw",
+                      value_serializer="raw", partitions=settings.topic_partitions)
+enriched_topic = app.topic(settings.topic_enriched, key_type=bytes, value_type=bytes, key_serializer="raw",
+                           value_serializer="raw", partitions=settings.topic_partitions)
+dlq_topic = app.topic(settings.topic_dlq_enricher, key_type=bytes, value_type=bytes, key_serializer="raw",
+                      value_serializer="raw", partitions=settings.topic_partitions)

@@ -1,0 +1,1 @@
+"""Fetcher: polls Arabic news sources, extracts articles and publishes them to Kafka."""

@@ -1,0 +1,29 @@
+"""Fetcher settings (env prefix AKHBAR_, shared ones in akhbar.settings)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from akhbar.settings import CommonSettings
+
+
+class FetcherSettings(CommonSettings):
+    sources_file: str = Field(default="deploy/sources/default.yaml", description="YAML list of sources")
+    state_path: str = Field(default=".state/fetcher.sqlite3",
+                            description="SQLite file with seen URLs and feed validators (on a volume)")
+    user_agent: str = Field(default="AkhbarBot/0.1 (+https://github.com/akhbar-news/akhbar)",
+                            description="names the project; the contact is appended")
+    contact: str = Field(default="ops@example.org", description="who site owners can write to")
+    request_timeout_s: float = Field(default=20.0, gt=0)
+    connect_timeout_s: float = Field(default=5.0, gt=0)
+    max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="bigger bodies are refused")
+    max_redirects: int = Field(default=5, ge=0)
+    max_retries: int = Field(default=3, ge=0, description="on 5xx / connection errors, with backoff")
+    per_host_concurrency: int = Field(default=2, ge=1)
+    politeness_delay_s: float = Field(default=1.0, ge=0, description="between two requests to one host")
+    max_articles_per_poll: int = Field(default=200, ge=1, description="per source and poll")
+    metrics_port: int = Field(default=9101, ge=0, le=65535)
+
+    @property
+    def full_user_agent(self) -> str:
+        return f"{self.user_agent} contact:{self.contact}"

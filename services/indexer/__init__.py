@@ -1,0 +1,1 @@
+"""Indexer: enriched articles from Kafka into Elasticsearch, effectively once."""

@@ -1,0 +1,78 @@
+"""Indexer CLI: ``python -m indexer run`` (the service).
+
+``main`` only builds and runs; SIGINT/SIGTERM ask the loop to flush and stop.
+"""
+
+from __future__ import annotations
+
+import argparse
+import logging
+import signal
+import sys
+
+from akhbar.es import make_es, wait_for_es
+from akhbar.errors import TransientError
+from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
+from akhbar.logs import configure_logging
+from akhbar.observability import Heartbeat, serve_observability
+from indexer.index_admin import ensure_index
+from indexer.pipeline import BatchIndexer
+from indexer.settings import IndexerSettings
+
+log = logging.getLogger("indexer")
+
+
+def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    es = make_es(settings)
+    info = wait_for_es(es, timeout_s=args.wait_s)
+    index = ensure_index(es, settings)
+    ensure_topics(settings, [settings.topic_enriched, settings.topic_dlq_indexer])
+    heartbeat = Heartbeat()
+    server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat.status)
+    producer = make_producer(settings, client_id="akhbar-indexer-dlq")
+    consumer = make_consumer(settings, group_id=settings.group_id, client_id="akhbar-indexer",
+                             max_poll_records=settings.max_batch_size)
+    indexer = BatchIndexer(consumer, es, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings,
+                           heartbeat=heartbeat)
+    consumer.subscribe([settings.topic_enriched], listener=indexer.rebalance_listener())
+    log.info("indexer started", extra={
+        "elasticsearch": info["version"],
+        "index": index, "write_alias": settings.write_alias, "topic": settings.topic_enriched,
+        "metrics": f"http://{server.server_address[0]}:{server.server_address[1]}/metrics"})
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        signal.signal(sig, lambda *_: indexer.stop())
+    try:
+        indexer.run(max_messages=args.max_messages, idle_exit_s=args.idle_exit_s)
+    finally:
+        consumer.close(autocommit=False)
+        producer.flush(timeout=30)
+        producer.close(timeout=30)
+        server.shutdown()
+    log.info("indexer stopped", extra={"settled": indexer.settled})
+    return 0
+
+
+def main(argv: list[str] | None = None) -> int:
+    settings = IndexerSettings()
+    parser = argparse.ArgumentParser(prog="indexer", description=__doc__)
+    sub = parser.add_subparsers(dest="command", required=True)
+    run = sub.add_parser("run", help="consume enriched articles and index them")
+    run.add_argument("--max-batch-size", type=int, default=settings.max_batch_size, help="documents per bulk")
+    run.add_argument("--max-batch-time-ms", type=int, default=settings.max_batch_time_ms,
+                     help="flush a partial batch after this many ms")
+    run.add_argument("--max-messages", type=int, default=None, help="exit after N messages (tests, backfills)")
+    run.add_argument("--idle-exit-s", type=float, default=None, help="exit after N idle seconds")
+    run.add_argument("--wait-s", type=float, default=120.0, help="how long to wait for Elasticsearch")
+    args = parser.parse_args(argv)
+    settings = settings.model_copy(update={"max_batch_size": args.max_batch_size,
+                                           "max_batch_time_ms": args.max_batch_time_ms})
+    configure_logging("indexer", settings.log_level)
+    try:
+        return _run(args, settings)
+    except TransientError as err:
+        log.error("dependency unavailable", extra={"error": str(err)})
+        return 3
+
+
+if __name__ == "__main__":
+    sys.exit(main())

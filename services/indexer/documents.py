@@ -1,0 +1,34 @@
+"""Pure mapping from an enriched article to a bulk action. Knows nothing about Kafka or ES I/O."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from akhbar.messages import EnrichedArticle
+
+# Fields of the message that are not stored in the index (body already holds the paragraphs).
+_DROPPED = {"paragraphs"}
+
+
+def to_document(article: EnrichedArticle) -> dict[str, Any]:
+    doc = article.model_dump(mode="json", exclude_none=True, exclude=_DROPPED)
+    doc["entity_keys"] = sorted({f"{e.type}:{e.normalized}" for e in article.entities})
+    doc["topic_codes"] = [t.code for t in article.topics]
+    return doc
+
+
+def to_action(article: EnrichedArticle, *, index: str) -> dict[str, Any]:
+    """An `index` action keyed by article id with external versioning on ``revision``.
+
+    ``external_gte`` lets an identical replay through (idempotent overwrite) and
+    rejects an older revision with a version conflict, which the indexer treats
+    as already done.
+    """
+    return {
+        "_op_type": "index",
+        "_index": index,
+        "_id": article.id,
+        "version": article.revision,
+        "version_type": "external_gte",
+        "_source": to_document(article),
+    }

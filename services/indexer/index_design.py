@@ -1,0 +1,159 @@
+"""The Elasticsearch index design: analysis chain, mappings, templates and aliases.
+
+One template serves the local stack (analysis-common components supplied by our
+plugin) and the official image (analysis-common built in). Only built-in
+component *names* appear here, so the same JSON works on both; never install the
+plugin on the official image.
+
+Layout: component templates ``<prefix>-settings`` and ``<prefix>-mappings``, an
+index template matching ``<prefix>-v*``, versioned indices ``<prefix>-v1``,
+``-v2`` … behind a read alias ``<prefix>`` and a write alias ``<prefix>-write``.
+"""
+
+from __future__ import annotations
+
+from typing import Any
+
+# Proclitic stacks (conjunction + preposition + article) and the bare article,
+# stripped only when at least two letters remain.
+STACKED_PREFIXES = "^(?:وبال|وكال|وفال|فبال|فكال|ولل|فلل|وال|فال|بال|كال|لل|ال)(?=\\p{L}{2,})"
+# One proclitic letter (and, so, by/with, for/to, like), stripped only when 3+ letters remain.
+SINGLE_PROCLITIC = "^[وفبلك](?=\\p{L}{3,})"
+
+# Components every analyzer below relies on; the local stack checks each of them.
+REQUIRED_COMPONENTS = {
+    "tokenizer": ["standard"],
+    "filter": ["lowercase", "decimal_digit", "stop", "arabic_normalization", "persian_normalization",
+               "arabic_stem", "pattern_replace"],
+}
+
+ANALYSIS: dict[str, Any] = {
+    "filter": {
+        "akhbar_arabic_stop": {"type": "stop", "stopwords": "_arabic_"},
+        "akhbar_strip_stacked_prefixes": {"type": "pattern_replace", "pattern": STACKED_PREFIXES,
+                                          "replacement": ""},
+        "akhbar_strip_proclitic": {"type": "pattern_replace", "pattern": SINGLE_PROCLITIC, "replacement": ""},
+    },
+    "analyzer": {
+        # Main field: normalisation + light stemming + stopwords + digit folding.
+        "akhbar_arabic": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "decimal_digit", "akhbar_arabic_stop", "arabic_normalization",
+                       "persian_normalization", "arabic_stem"],
+        },
+        # Exact sub-field: normalised spelling, no stemming, no stopwords (phrases, names).
+        "akhbar_arabic_exact": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "decimal_digit", "arabic_normalization", "persian_normalization"],
+        },
+        # Clitic-aware sub-field: also strips stacked and single-letter proclitics.
+        "akhbar_arabic_clitic": {
+            "type": "custom",
+            "tokenizer": "standard",
+            "filter": ["lowercase", "decimal_digit", "akhbar_arabic_stop", "arabic_normalization",
+                       "persian_normalization", "akhbar_strip_stacked_prefixes", "akhbar_strip_proclitic",
+                       "arabic_stem"],
+        },
+    },
+}
+
+
+def _arabic_text(*, keyword: bool = False) -> dict[str, Any]:
+    fields: dict[str, Any] = {
+        "exact": {"type": "text", "analyzer": "akhbar_arabic_exact", "index_options": "offsets"},
+        "clitic": {"type": "text", "analyzer": "akhbar_arabic_clitic"},
+    }
+    if keyword:
+        fields["keyword"] = {"type": "keyword", "ignore_above": 512}
+    return {"type": "text", "analyzer": "akhbar_arabic", "index_options": "offsets", "fields": fields}
+
+
+_LANGUAGE = {"properties": {"code": {"type": "keyword"}, "script": {"type": "keyword"},
+                            "confidence": {"type": "float"}}}
+
+MAPPINGS: dict[str, Any] = {
+    "dynamic": "strict",
+    "properties": {
+        "schema_version": {"type": "integer"},
+        "id": {"type": "keyword"},
+        "url": {"type": "keyword"},
+        "fetched_url": {"type": "keyword", "index": False},
+        "source": {"type": "keyword"},
+        "title": _arabic_text(keyword=True),
+        "body": _arabic_text(),
+        "byline": {"type": "text", "analyzer": "akhbar_arabic_exact",
+                   "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}},
+        "published_at": {"type": "date"},
+        "date_source": {"type": "keyword"},
+        "updated_at": {"type": "date"},
+        "lead_image": {"type": "keyword", "index": False},
+        "tags": {"type": "keyword"},
+        "section": {"type": "keyword"},
+        "language_hint": {"type": "keyword"},
+        "is_aggregator": {"type": "boolean"},
+        "provenance": {
+            "properties": {
+                "original_source": {"type": "keyword"},
+                "original_title": {"type": "text", "analyzer": "akhbar_arabic"},
+                "original_date": {"type": "date"},
+                "original_url": {"type": "keyword"},
+            }
+        },
+        "content_hash": {"type": "keyword"},
+        "simhash": {"type": "keyword"},
+        "duplicate_of": {"type": "keyword"},
+        "fetched_at": {"type": "date"},
+        "revision": {"type": "long"},
+        "language": _LANGUAGE,
+        "title_language": _LANGUAGE,
+        "entities": {
+            "type": "nested",
+            "properties": {
+                "type": {"type": "keyword"},
+                "name": {"type": "keyword"},
+                "normalized": {"type": "keyword"},
+                "count": {"type": "integer"},
+                "confidence": {"type": "float"},
+            },
+        },
+        "entity_keys": {"type": "keyword", "doc_values": True},
+        "topics": {
+            "properties": {
+                "code": {"type": "keyword"},
+                "label": {"type": "keyword"},
+                "score": {"type": "float"},
+                "evidence": {"type": "keyword"},
+            }
+        },
+        "topic_codes": {"type": "keyword"},
+        "mentions": {"type": "object", "enabled": False},
+        "model_versions": {"type": "object", "dynamic": True},
+        "indexed_at": {"type": "date"},
+    },
+    "dynamic_templates": [
+        {"model_versions": {"path_match": "model_versions.*", "mapping": {"type": "keyword"}}}
+    ],
+}
+
+
+def settings_component(*, shards: int, replicas: int, refresh_interval: str) -> dict[str, Any]:
+    return {
+        "template": {
+            "settings": {
+                "index": {
+                    "number_of_shards": shards,
+                    "number_of_replicas": replicas,
+                    "refresh_interval": refresh_interval,
+                },
+                "analysis": ANALYSIS,
+            }
+        },
+        "_meta": {"description": "Akhbar articles: analysis and shard settings", "design_version": 1},
+    }
+
+
+def mappings_component() -> dict[str, Any]:
+    return {"template": {"mappings": MAPPINGS},
+            "_meta": {"description": "Akhbar articles: field mappings", "design_version": 1}}

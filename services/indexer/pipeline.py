@@ -1,0 +1,285 @@
+"""Batch → bulk → commit, with back-pressure and dead-lettering.
+
+Delivery contract (see docs/decisions.md, "Indexer delivery"):
+- offsets are committed only after every message of the batch is settled:
+  indexed, already newer in ES (version conflict), or dead-lettered;
+- a transient failure (ES down, 429/5xx after the client's retries) keeps the
+  batch, pauses all assigned partitions and retries with exponential backoff
+  while the consumer keeps polling (no rebalance, nothing buffered beyond one batch);
+- a rebalance flushes once if it can, otherwise abandons the batch uncommitted.
+Since ``_id`` is the article id and versions are external, re-delivery never duplicates.
+"""
+
+from __future__ import annotations
+
+import logging
+import random
+import time
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from typing import Any
+
+from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
+from elasticsearch import ConnectionError as ESConnectionError
+from kafka import KafkaConsumer
+from kafka.consumer.subscription_state import ConsumerRebalanceListener
+from kafka.errors import CommitFailedError, KafkaError
+from kafka.structs import OffsetAndMetadata, TopicPartition
+from prometheus_client import Counter, Gauge, Histogram
+
+from akhbar.errors import InvalidMessage, SearchUnavailable
+from akhbar.kafka import DeadLetterPublisher
+from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
+from akhbar.observability import Heartbeat
+from indexer.documents import to_action
+from indexer.settings import IndexerSettings
+
+log = logging.getLogger(__name__)
+
+DOCS = Counter("akhbar_indexer_documents_total", "Documents settled, by outcome", ["outcome"])
+BULK_SECONDS = Histogram("akhbar_indexer_bulk_seconds", "Duration of one bulk round trip")
+BATCH_DOCS = Histogram("akhbar_indexer_batch_documents", "Documents per flushed batch",
+                       buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500))
+RETRIES = Counter("akhbar_indexer_transient_failures_total", "Bulk attempts that failed transiently", ["kind"])
+PAUSED = Gauge("akhbar_indexer_paused", "1 while partitions are paused for back-pressure")
+COMMITS = Counter("akhbar_indexer_commits_total", "Offset commits, by result", ["result"])
+
+_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+
+
+@dataclass
+class _Pending:
+    tp: TopicPartition
+    offset: int
+    key: bytes | None
+    value: bytes
+    article: EnrichedArticle
+
+
+@dataclass
+class Batch:
+    """Messages read but not yet settled, and the offsets to commit once they are."""
+
+    pending: list[_Pending] = field(default_factory=list)
+    offsets: dict[TopicPartition, int] = field(default_factory=dict)
+    size_bytes: int = 0
+    started: float | None = None
+
+    def note_offset(self, tp: TopicPartition, offset: int, now: float) -> None:
+        self.offsets[tp] = max(self.offsets.get(tp, -1), offset + 1)
+        if self.started is None:
+            self.started = now
+
+    def drop_partitions(self, tps: set[TopicPartition]) -> None:
+        self.pending = [p for p in self.pending if p.tp not in tps]
+        self.offsets = {tp: o for tp, o in self.offsets.items() if tp not in tps}
+        if not self.offsets:
+            self.size_bytes, self.started = 0, None
+
+    def __bool__(self) -> bool:
+        return bool(self.offsets)
+
+
+class _Rebalance(ConsumerRebalanceListener):
+    def __init__(self, indexer: BatchIndexer) -> None:
+        self._indexer = indexer
+
+    def on_partitions_revoked(self, revoked: Any) -> None:
+        self._indexer.on_revoked(set(revoked))
+
+    def on_partitions_assigned(self, assigned: Any) -> None:
+        log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)})
+
+
+class BatchIndexer:
+    def __init__(self, consumer: KafkaConsumer, es: Elasticsearch, dlq: DeadLetterPublisher,
+                 settings: IndexerSettings, *, index: str | None = None, heartbeat: Heartbeat | None = None,
+                 clock: Callable[[], float] = time.monotonic) -> None:
+        self._consumer = consumer
+        self._es = es
+        self._dlq = dlq
+        self._settings = settings
+        self._index = index or settings.write_alias
+        self._heartbeat = heartbeat or Heartbeat()
+        self._clock = clock
+        self._batch = Batch()
+        self._retry_at: float | None = None
+        self._backoff_s = settings.retry_initial_backoff_ms / 1000
+        self._stopping = False
+        self.settled = 0
+
+    def rebalance_listener(self) -> ConsumerRebalanceListener:
+        return _Rebalance(self)
+
+    # -- main loop -----------------------------------------------------------------
+    def run(self, *, max_messages: int | None = None, idle_exit_s: float | None = None) -> None:
+        """Poll, batch and flush until :meth:`stop`; optionally stop after N settled or when idle."""
+        last_activity = self._clock()
+        while not self._stopping:
+            records = self._consumer.poll(timeout_ms=100, max_records=self._settings.max_batch_size)
+            self._heartbeat.polled()
+            now = self._clock()
+            if records:
+                last_activity = now
+            for tp, messages in records.items():
+                for message in messages:
+                    self._accept(tp, message.offset, message.key, message.value, now)
+            if self._due(now):
+                self._flush()
+            if max_messages is not None and self.settled >= max_messages:
+                break
+            if idle_exit_s is not None and not self._batch and now - last_activity > idle_exit_s:
+                break
+        self.close()
+
+    def stop(self) -> None:
+        """Signal-safe: the loop finishes its current step, flushes once and exits."""
+        self._stopping = True
+
+    def close(self) -> None:
+        if self._batch:
+            try:
+                self._flush(final=True)
+            except SearchUnavailable:
+                log.warning("shutdown with an unwritten batch; it was not committed and will be re-read")
+
+    # -- batching ------------------------------------------------------------------
+    def _accept(self, tp: TopicPartition, offset: int, key: bytes | None, value: bytes | None, now: float) -> None:
+        try:
+            article = decode(EnrichedArticle, value, topic=tp.topic, partition=tp.partition, offset=offset)
+        except InvalidMessage as err:
+            self._dlq.publish(DeadLetter.build(stage=Stage.INDEXER, error=err, original=value, key=key,
+                                               topic=tp.topic, partition=tp.partition, offset=offset,
+                                               reason=err.reason))
+            DOCS.labels("dead_lettered").inc()
+            self._batch.note_offset(tp, offset, now)
+            self.settled += 1
+            return
+        self._batch.pending.append(_Pending(tp, offset, key, value or b"", article))
+        self._batch.size_bytes += len(value or b"")
+        self._batch.note_offset(tp, offset, now)
+
+    def _due(self, now: float) -> bool:
+        if not self._batch:
+            return False
+        if self._retry_at is not None:
+            return now >= self._retry_at
+        b = self._batch
+        return (len(b.pending) >= self._settings.max_batch_size
+                or b.size_bytes >= self._settings.max_batch_bytes
+                or (b.started is not None and (now - b.started) * 1000 >= self._settings.max_batch_time_ms)
+                or not b.pending)
+
+    # -- flushing ------------------------------------------------------------------
+    def _flush(self, *, final: bool = False) -> None:
+        try:
+            self._write(self._batch.pending)
+        except SearchUnavailable as err:
+            RETRIES.labels(type(err.__cause__).__name__ if err.__cause__ else "bulk").inc()
+            if final:
+                raise
+            self._back_off(err)
+            return
+        BATCH_DOCS.observe(len(self._batch.pending))
+        self._commit(self._batch.offsets)
+        self.settled += len(self._batch.pending)
+        self._batch = Batch()
+        if self._retry_at is not None:
+            self._resume()
+
+    def _write(self, pending: list[_Pending]) -> None:
+        """Bulk the pending documents; leaves in ``pending`` only those still to retry."""
+        if not pending:
+            return
+        by_id = {p.article.id: p for p in pending}
+        retry: dict[str, _Pending] = {}
+        started = time.perf_counter()
+        try:
+            results = helpers.streaming_bulk(
+                self._es,
+                (to_action(p.article, index=self._index) for p in pending),
+                chunk_size=self._settings.max_batch_size,
+                max_chunk_bytes=self._settings.max_batch_bytes * 2,
+                raise_on_error=False,
+                raise_on_exception=True,
+                max_retries=2,
+                initial_backoff=self._settings.retry_initial_backoff_ms / 1000,
+                max_backoff=self._settings.retry_max_backoff_ms / 1000,
+            )
+            for ok, item in results:
+                op = next(iter(item.values()))
+                p = by_id[op["_id"]]
+                if ok:
+                    DOCS.labels("indexed").inc()
+                    continue
+                status = int(op.get("status", 0))
+                error = op.get("error") or {}
+                etype = error.get("type", "unknown") if isinstance(error, dict) else str(error)
+                if status == 409 and etype == "version_conflict_engine_exception":
+                    DOCS.labels("stale").inc()  # ES already holds this revision or a newer one
+                elif status in _TRANSIENT_STATUS:
+                    retry[p.article.id] = p
+                else:
+                    reason = error.get("reason", "") if isinstance(error, dict) else ""
+                    caused = error.get("caused_by", {}) if isinstance(error, dict) else {}
+                    if caused:
+                        reason = f"{reason}; caused by {caused.get('type')}: {caused.get('reason')}"
+                    self._dlq.publish(DeadLetter.build(
+                        stage=Stage.INDEXER, error=RuntimeError(etype), original=p.value, key=p.key,
+                        topic=p.tp.topic, partition=p.tp.partition, offset=p.offset,
+                        url=p.article.url, reason=f"elasticsearch {status} {etype}: {reason}"))
+                    DOCS.labels("dead_lettered").inc()
+        except (ESConnectionError, TransportError, ApiError) as err:
+            raise SearchUnavailable(f"bulk of {len(pending)} documents failed: {err}") from err
+        finally:
+            BULK_SECONDS.observe(time.perf_counter() - started)
+        if retry:
+            pending[:] = list(retry.values())
+            raise SearchUnavailable(f"{len(retry)} documents got a transient status; will retry")
+
+    def _commit(self, offsets: dict[TopicPartition, int]) -> None:
+        if not offsets:
+            return
+        try:
+            self._consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
+            COMMITS.labels("ok").inc()
+            self._heartbeat.committed()
+        except CommitFailedError as err:
+            # The group rebalanced; the new owner re-reads and re-indexes idempotently.
+            COMMITS.labels("failed").inc()
+            log.warning("offset commit failed after rebalance", extra={"error": str(err)})
+        except KafkaError as err:
+            COMMITS.labels("failed").inc()
+            log.warning("offset commit failed", extra={"error": str(err)})
+
+    # -- back-pressure -------------------------------------------------------------
+    def _back_off(self, err: Exception) -> None:
+        assigned = self._consumer.assignment()
+        if self._retry_at is None and assigned:
+            self._consumer.pause(*assigned)
+            PAUSED.set(1)
+        delay = self._backoff_s * (0.5 + random.random())  # full jitter around the current step
+        self._retry_at = self._clock() + delay
+        self._backoff_s = min(self._backoff_s * 2, self._settings.retry_max_backoff_ms / 1000)
+        self._heartbeat.detail["paused"] = True
+        log.warning("elasticsearch unavailable; partitions paused",
+                    extra={"retry_in_s": round(delay, 2), "error": str(err)[:300]})
+
+    def _resume(self) -> None:
+        paused = self._consumer.paused()
+        if paused:
+            self._consumer.resume(*paused)
+        PAUSED.set(0)
+        self._retry_at = None
+        self._backoff_s = self._settings.retry_initial_backoff_ms / 1000
+        self._heartbeat.detail["paused"] = False
+        log.info("elasticsearch healthy again; partitions resumed")
+
+    def on_revoked(self, revoked: set[TopicPartition]) -> None:
+        if not any(tp in revoked for tp in self._batch.offsets):
+            return
+        try:
+            self._flush(final=True)
+        except SearchUnavailable:
+            log.warning("rebalance: abandoning unwritten batch (uncommitted, will be re-read)")
+            self._batch.drop_partitions(revoked)

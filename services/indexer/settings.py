@@ -1,0 +1,29 @@
+"""Indexer settings (env prefix AKHBAR_, see akhbar.settings for the shared ones)."""
+
+from __future__ import annotations
+
+from pydantic import Field
+
+from akhbar.settings import CommonSettings
+
+
+class IndexerSettings(CommonSettings):
+    group_id: str = Field(default="akhbar-indexer", description="Kafka consumer group")
+    index_prefix: str = Field(default="akhbar-articles", description="read alias; indices are <prefix>-vN")
+    index_shards: int = Field(default=1, ge=1)
+    index_replicas: int = Field(default=0, ge=0, description="0 on a single node; 1+ in a cluster")
+    refresh_interval: str = Field(default="1s", description="relaxed (e.g. 30s) during backfill")
+    max_batch_size: int = Field(default=500, ge=1, description="documents per bulk request")
+    max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="bytes per bulk request")
+    max_batch_time_ms: int = Field(default=1000, ge=1, description="flush a partial batch after this")
+    retry_initial_backoff_ms: int = Field(default=500, ge=1)
+    retry_max_backoff_ms: int = Field(default=30_000, ge=1)
+    metrics_port: int = Field(default=9103, ge=0, le=65535)
+
+    @property
+    def read_alias(self) -> str:
+        return self.index_prefix
+
+    @property
+    def write_alias(self) -> str:
+        return f"{self.index_prefix}-write"
