@@ -124,7 +124,7 @@ class SourcePoller:
             result = await self._client.get(link.url, policy)
             body = result.body
             extracted = extract_article(result.body, url=result.url, content_type=result.content_type,
-                                        site_timezone=source.timezone)
+                                        site_timezone=source.timezone, now=datetime.now(UTC))
         except TransientError as err:
             summary.transient_errors += 1
             ERRORS.labels(source.name, getattr(err, "kind", "unavailable")).inc()

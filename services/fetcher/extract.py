@@ -1,0 +1,764 @@
+"""Turn one fetched page into an :class:`ExtractedArticle` (pure: no network, no Kafka).
+
+Pipeline, in order::
+
+    bytes ─ sniff (empty? binary? feed/sitemap?) ─ decode (fetcher.charset)
+          ─ parse once with lxml
+          ─ metadata from the tree: <meta>, JSON-LD, <link rel=canonical>, <time>, rel=tag, byline
+          ─ main text: trafilatura.bare_extraction(favor_precision, no tables, no comments)
+          ─ Arabic cleanup of the lines: attribution line → provenance, aggregator disclaimer,
+            "اقرأ أيضا"/"شارك"/"تابعونا"/"الأكثر قراءة" blocks, bylines, datelines,
+            trailing tag lines ("سياسة سياسة سياسة" → tag "سياسة")
+          ─ date choice (first that parses): meta:article:published_time → jsonld:datePublished
+            → other meta (meta:<name>) → itemprop:datePublished → time[datetime]
+            → attribution (the aggregator's "…بتاريخ" date) → text (date-like elements,
+            datelines, then the first written date on the page)
+
+Pages with nothing to extract raise :class:`akhbar.errors.ExtractionError`, whose
+``reason`` says why (empty body, not HTML, a feed, too little text).
+"""
+
+from __future__ import annotations
+
+import json
+import re
+from collections.abc import Iterable, Iterator
+from dataclasses import dataclass
+from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urljoin, urlsplit
+
+import lxml.html
+from akhbar.arabic import normalize_arabic, strip_diacritics
+from akhbar.errors import ExtractionError
+from akhbar.messages import Provenance
+from lxml import etree
+from trafilatura import bare_extraction
+from trafilatura.settings import use_config
+
+from fetcher.charset import decode_body
+from fetcher.dates import find_date, parse_date
+from fetcher.provenance import is_disclaimer, parse_attribution
+from fetcher.urls import canonicalize_url
+
+__all__ = ["MIN_TEXT_CHARS", "ExtractedArticle", "extract_article"]
+
+MIN_TEXT_CHARS = 150
+"""Article bodies shorter than this (after cleanup) are not articles: listing or stub pages."""
+
+_TRAFILATURA_CONFIG = use_config()
+_TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+
+_ARTICLE_TYPES = {
+    "newsarticle",
+    "article",
+    "reportagenewsarticle",
+    "analysisnewsarticle",
+    "opinionnewsarticle",
+    "backgroundnewsarticle",
+    "reviewnewsarticle",
+    "blogposting",
+    "livebloggposting",
+    "liveblogposting",
+    "scholarlyarticle",
+    "report",
+    "webpage",
+}
+_OTHER_PUBLISHED_META = (
+    "og:published_time",
+    "article:published",
+    "pubdate",
+    "publishdate",
+    "publish-date",
+    "publish_date",
+    "date",
+    "dc.date.issued",
+    "dc.date",
+    "dcterms.created",
+    "dcterms.issued",
+    "parsely-pub-date",
+    "sailthru.date",
+    "datepublished",
+    "article.published",
+    "cxenseparse:recs:publishtime",
+)
+_MODIFIED_META = ("article:modified_time", "og:updated_time", "datemodified", "lastmod", "last-modified")
+_BINARY_MAGIC = (b"%PDF", b"\x89PNG", b"GIF8", b"\xff\xd8\xff", b"PK\x03\x04", b"\x1f\x8b", b"RIFF", b"OggS")
+_HTML_MIME = {"text/html", "application/xhtml+xml", "application/xml", "text/xml", "text/plain", ""}
+_FEED_ROOT = re.compile(
+    r"^\s*(?:<\?xml[^>]*>\s*)?(?:<!--.*?-->\s*|<\?[^>]*>\s*)*"
+    r"<(rss|feed|rdf:rdf|urlset|sitemapindex)\b",
+    re.IGNORECASE | re.DOTALL,
+)
+_HTMLISH = re.compile(rb"<(?:!doctype\s+html|html|head|body|p|div|article|meta|title)\b", re.IGNORECASE)
+
+_SPACES = re.compile(r"\s+")
+_BYLINE_PREFIX = re.compile(
+    r"^(?:بقلم|كتب|كتبت|كتبه|كتابة|إعداد|اعداد|تقرير|متابعة|بواسطة|by)\s*[:：\-–]?\s*", re.IGNORECASE
+)
+_SITE_SUFFIX = re.compile(r"\s+[|–—\-:»]\s+[^|–—\-:»]{2,40}$")
+
+# Line-level boilerplate, written in normalize_arabic()'s folded spelling.
+_RELATED_HEADINGS = re.compile(
+    r"^(?:اقرا|طالع|شاهد|تابع)\s+(?:ايضا|كذلك|المزيد)|^للمزيد|^(?:اخبار|مواضيع|مقالات|قصص)\s+(?:ذات\s+صله|متعلقه|مشابهه)"
+    r"|^الاكثر\s+(?:قراءه|مشاهده|تداولا|تعليقا|مشاركه)|^قد\s+(?:يهمك|يعجبك)|^اخترنا\s+لك|^شريط\s+الاخبار"
+    r"|^اخر\s+الاخبار|^عاجل\b|^(?:ننصحك|موصي\s+به)"
+)
+_SHARE_FOLLOW = re.compile(r"^(?:شارك|شاركوا|مشاركه|تابعونا|تابعوا|تابعنا|انضموا|اشترك|حمل\s+تطبيق)\b")
+_FOOTER = re.compile(r"جميع\s+الحقوق\s+محفوظه|©")
+_TAG_LABEL = re.compile(
+    r"^(?:الوسوم|وسوم|الكلمات\s+المفتاحيه|كلمات\s+مفتاحيه|كلمات\s+دلاليه|تاغ|الاوسمه|tags)\s*[:：]?\s*",
+    re.IGNORECASE,
+)
+_DATE_PREFIX = re.compile(r"^(?:نشر|نشرت|تم\s+النشر|تاريخ\s+النشر|اخر\s+تحديث|تحديث|محدث|بتاريخ)\b")
+# Section names that sites print as a bare trailing line ("سياسة اقتصاد"), folded spelling.
+_SECTION_NAMES = (
+    "سياسة اقتصاد رياضة ثقافة فن فنون مجتمع محليات محلي دولي دوليات عربي عالمي عالم"
+    " صحة تكنولوجيا تقنية علوم طقس منوعات زراعة تعليم سياحة بيئة حوادث أمن اقتصادية"
+    " سياسية رياضية ثقافية عاجل أخبار تقارير حوارات آراء رأي مقالات"
+)
+_SECTION_WORDS = frozenset(normalize_arabic(w) for w in _SECTION_NAMES.split())
+_RELATIVE_PROBE = datetime(2000, 1, 1, tzinfo=UTC)
+_TAG_LABEL_STARTS = (
+    "الوسوم",
+    "وسوم",
+    "الكلمات",
+    "كلمات",
+    "تاغ",
+    "الأوسمة",
+    "الاوسمة",
+    "Tags",
+    "tags",
+    "TAGS",
+)
+_CREDIT = re.compile(r"^(?:المصدر|مصدر|المصادر)\s*[:：]")
+_SENTENCE_END = re.compile(r"[.!؟?…»\"]\s*$")
+_TAG_SPLIT = re.compile(r"\s*[،,|/؛;#]\s*")
+
+
+@dataclass(frozen=True)
+class ExtractedArticle:
+    """What the fetcher knows about one article page, before ids and dedup."""
+
+    url: str
+    """The URL the page was fetched from (as given)."""
+    canonical_url: str
+    title: str
+    text: str
+    """Paragraphs joined by a blank line."""
+    paragraphs: tuple[str, ...]
+    byline: str | None
+    published_at: datetime | None
+    date_source: str | None
+    updated_at: datetime | None
+    lead_image: str | None
+    tags: tuple[str, ...]
+    section: str | None
+    charset: str
+    language_hint: str | None
+    provenance: Provenance | None
+    is_aggregator_page: bool
+
+    def raw_article_fields(self) -> dict[str, Any]:
+        """Keyword arguments for :class:`akhbar.messages.RawArticle` that come from the page.
+
+        The caller adds ``id``, ``source``, ``fetched_at``, ``revision`` and the dedup fields.
+        """
+        return {
+            "url": self.canonical_url,
+            "fetched_url": self.url,
+            "title": self.title,
+            "body": self.text,
+            "paragraphs": list(self.paragraphs),
+            "byline": self.byline,
+            "published_at": self.published_at,
+            "date_source": self.date_source,
+            "updated_at": self.updated_at,
+            "lead_image": self.lead_image,
+            "tags": list(self.tags),
+            "section": self.section,
+            "language_hint": self.language_hint,
+            "is_aggregator": self.is_aggregator_page,
+            "provenance": self.provenance,
+        }
+
+
+# --------------------------------------------------------------------------- helpers
+
+
+def _squash(text: str | None) -> str:
+    return _SPACES.sub(" ", text or "").strip()
+
+
+_QUICK_FOLD = str.maketrans(
+    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي", "\u0640": None}
+)
+
+
+def _fold(text: str) -> str:
+    """A cheap subset of normalize_arabic for matching boilerplate lines (it runs per element)."""
+    return _SPACES.sub(" ", strip_diacritics(text.translate(_QUICK_FOLD))).strip().casefold()
+
+
+class _OrderedSet:
+    """Strings in first-seen order, deduplicated on their folded form."""
+
+    def __init__(self) -> None:
+        self._items: list[str] = []
+        self._keys: set[str] = set()
+
+    def add(self, value: str | None) -> None:
+        value = _squash(value).strip("#،,.:;")
+        if not value or len(value) > 60:
+            return
+        key = _fold(value)
+        if key and key not in self._keys:
+            self._keys.add(key)
+            self._items.append(value)
+
+    def keys(self) -> set[str]:
+        return self._keys
+
+    def items(self) -> tuple[str, ...]:
+        return tuple(self._items)
+
+
+def _check_bytes(body: bytes, content_type: str | None, url: str) -> None:
+    if not body or not body.strip():
+        raise ExtractionError("empty body", url=url)
+    mime = (content_type or "").split(";", 1)[0].strip().lower()
+    if mime and mime not in _HTML_MIME and not mime.endswith("+xml") and mime != "application/octet-stream":
+        raise ExtractionError(f"not HTML (content-type {mime})", url=url)
+    head = body[:2048].lstrip()
+    if head.startswith(_BINARY_MAGIC):
+        raise ExtractionError("not HTML (binary content)", url=url)
+    if not _HTMLISH.search(body[:65536]) and not head.startswith(b"<"):
+        raise ExtractionError("not HTML (no markup)", url=url)
+
+
+def _parse_tree(text: str, url: str) -> lxml.html.HtmlElement:
+    text = re.sub(r"^\s*<\?xml[^>]*>", "", text, count=1)
+    try:
+        tree = lxml.html.document_fromstring(text)
+    except (etree.ParserError, ValueError) as err:
+        raise ExtractionError(f"unparseable HTML: {err}", url=url) from err
+    return tree
+
+
+def _meta(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
+    found: dict[str, list[str]] = {}
+    for el in tree.iter("meta"):
+        content = el.get("content")
+        if content is None or not content.strip():
+            continue
+        for attr in ("property", "name", "itemprop", "http-equiv"):
+            key = el.get(attr)
+            if key:
+                found.setdefault(key.strip().lower(), []).append(content.strip())
+    return found
+
+
+def _first(meta: dict[str, list[str]], *keys: str) -> tuple[str, str] | None:
+    for key in keys:
+        values = meta.get(key)
+        if values:
+            return key, values[0]
+    return None
+
+
+def _jsonld_objects(data: Any) -> Iterator[dict[str, Any]]:
+    if isinstance(data, list):
+        for item in data:
+            yield from _jsonld_objects(item)
+    elif isinstance(data, dict):
+        yield data
+        graph = data.get("@graph")
+        if graph is not None:
+            yield from _jsonld_objects(graph)
+
+
+def _jsonld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
+    best: dict[str, Any] = {}
+    for script in tree.iter("script"):
+        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
+            continue
+        raw = script.text.strip().removeprefix("<![CDATA[").removesuffix("]]>")
+        try:
+            data = json.loads(raw)
+        except ValueError:
+            continue
+        for obj in _jsonld_objects(data):
+            kind = obj.get("@type")
+            kinds = {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
+            if kinds & _ARTICLE_TYPES and ("headline" in obj or "datePublished" in obj):
+                if "webpage" in kinds and best:
+                    continue
+                best = obj
+                if "webpage" not in kinds:
+                    return best
+    return best
+
+
+def _ld_text(value: Any) -> list[str]:
+    """Names/strings from a JSON-LD value that may be a string, an object or a list of either."""
+    if isinstance(value, str):
+        return [value]
+    if isinstance(value, dict):
+        for key in ("name", "url", "@id"):
+            if isinstance(value.get(key), str):
+                return [value[key]]
+        return []
+    if isinstance(value, list):
+        return [s for item in value for s in _ld_text(item)]
+    return []
+
+
+def _class_id(el: lxml.html.HtmlElement) -> str:
+    return f"{el.get('class') or ''} {el.get('id') or ''}".lower()
+
+
+def _element_text(el: lxml.html.HtmlElement) -> str:
+    return _squash(el.text_content())
+
+
+def _clean_title(raw: str | None) -> str:
+    return _squash(raw)
+
+
+# --------------------------------------------------------------------------- metadata
+
+
+def _title(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement) -> str:
+    og = _first(meta, "og:title", "twitter:title")
+    if og:
+        return _clean_title(og[1])
+    headline = _ld_text(ld.get("headline"))
+    if headline:
+        return _clean_title(headline[0])
+    for h1 in tree.iter("h1"):
+        text = _element_text(h1)
+        if text:
+            return text
+    title_el = tree.find(".//title")
+    if title_el is not None:
+        text = _element_text(title_el)
+        return _SITE_SUFFIX.sub("", text) or text
+    return ""
+
+
+def _clean_byline(raw: str) -> str | None:
+    text = _BYLINE_PREFIX.sub("", _squash(raw)).strip(" -–|،,")
+    if not text or len(text) > 80 or text.startswith(("http://", "https://")):
+        return None
+    return text
+
+
+def _byline(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement) -> str | None:
+    names = [n for n in (_clean_byline(a) for a in _ld_text(ld.get("author"))) if n]
+    if names:
+        return "، ".join(dict.fromkeys(names))
+    found = _first(meta, "author", "article:author", "byl", "dc.creator", "sailthru.author")
+    if found:
+        name = _clean_byline(found[1])
+        if name:
+            return name
+    for el in tree.iter("a", "span", "div", "p", "address"):
+        if el.get("rel") == "author" or any(k in _class_id(el) for k in ("author", "byline", "writer")):
+            name = _clean_byline(_element_text(el))
+            if name:
+                return name
+    return None
+
+
+def _canonical(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement, url: str) -> str:
+    candidates: list[str] = [
+        el.get("href", "") for el in tree.iter("link") if (el.get("rel") or "").strip().lower() == "canonical"
+    ]
+    og = _first(meta, "og:url")
+    if og:
+        candidates.append(og[1])
+    candidates.extend(_ld_text(ld.get("mainEntityOfPage")) + _ld_text(ld.get("url")))
+    fetched_path = urlsplit(url).path or "/"
+    for candidate in candidates:
+        if not candidate.strip():
+            continue
+        try:
+            canonical = canonicalize_url(candidate, base=url)
+        except ValueError:
+            continue
+        if urlsplit(canonical).path == "/" and fetched_path != "/":
+            continue  # a CMS that points every page's canonical at the home page
+        return canonical
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return url
+
+
+def _lead_image(meta: dict[str, list[str]], ld: dict[str, Any], url: str) -> str | None:
+    found = _first(
+        meta, "og:image", "og:image:url", "og:image:secure_url", "twitter:image", "twitter:image:src"
+    )
+    image = found[1] if found else next(iter(_ld_text(ld.get("image"))), None)
+    return urljoin(url, image.strip()) if image and image.strip() else None
+
+
+def _section(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement) -> str | None:
+    found = _first(meta, "article:section", "section", "parsely-section")
+    if found:
+        return _squash(found[1])
+    ld_section = _ld_text(ld.get("articleSection"))
+    if ld_section:
+        return _squash(ld_section[0])
+    for el in tree.iter("nav", "ol", "ul", "div"):
+        if "breadcrumb" in _class_id(el):
+            links = [_element_text(a) for a in el.iter("a")]
+            links = [t for t in links if t]
+            if len(links) >= 2:
+                return links[-1]
+    return None
+
+
+def _source_tags(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement) -> _OrderedSet:
+    tags = _OrderedSet()
+    for value in meta.get("article:tag", []):
+        tags.add(value)
+    for value in meta.get("news_keywords", []):
+        for part in _TAG_SPLIT.split(value):
+            tags.add(part)
+    for value in _ld_text(ld.get("keywords")):
+        for part in _TAG_SPLIT.split(value):
+            tags.add(part)
+    for el in tree.iter("a"):
+        rel = (el.get("rel") or "").lower().split()
+        if "tag" in rel:
+            tags.add(_element_text(el))
+    for words in _page_tag_lines(tree):
+        for word in words:
+            tags.add(word)
+    if not tags.items():
+        for value in meta.get("keywords", []):
+            for part in _TAG_SPLIT.split(value):
+                tags.add(part)
+    return tags
+
+
+_INLINE = {"a", "span", "b", "strong", "em", "i", "small", "br"}
+
+
+def _page_tag_lines(tree: lxml.html.HtmlElement) -> Iterator[list[str]]:
+    """Category lines such as ``<div>سياسة سياسة سياسة</div>`` anywhere on the page."""
+    for el in tree.iter("div", "p", "span", "ul", "section", "footer"):
+        if any(not isinstance(child.tag, str) or child.tag not in _INLINE for child in el):
+            continue
+        text = _element_text(el)
+        if not 2 < len(text) <= 200:
+            continue
+        words = text.split()
+        if len(set(words)) == len(words) and not text.startswith(_TAG_LABEL_STARTS):
+            continue  # neither a repeated-word line nor a labelled one: skip the folding
+        label = _TAG_LABEL.match(_fold(text))
+        if label:
+            yield _split_tag_label(text, label)
+            continue
+        tag_words = _is_tag_line(text, None)
+        if tag_words:
+            yield tag_words
+
+
+def _split_tag_label(line: str, label: re.Match[str]) -> list[str]:
+    """The tags after a label such as ``الوسوم:`` (comma/pipe separated, else one per word)."""
+    parts = line.split(maxsplit=len(label.group(0).split()))
+    rest = parts[-1].lstrip(":： ") if len(parts) > len(label.group(0).split()) else ""
+    pieces = _TAG_SPLIT.split(rest) if _TAG_SPLIT.search(rest) else rest.split()
+    return [p for p in pieces if p]
+
+
+def _date_elements(tree: lxml.html.HtmlElement) -> Iterator[str]:
+    for el in tree.iter("time", "span", "div", "p", "small", "li", "abbr"):
+        if el.tag == "time" or any(
+            k in _class_id(el) for k in ("date", "time", "publish", "posted", "timestamp")
+        ):
+            text = _element_text(el)
+            if text and len(text) <= 100:
+                yield text
+
+
+# --------------------------------------------------------------------------- body cleanup
+
+
+@dataclass
+class _Cleaned:
+    paragraphs: list[str]
+    provenance: Provenance | None
+    disclaimer: bool
+    byline: str | None
+    datelines: list[str]
+    tag_words: list[str]
+
+
+def _is_tag_line(line: str, known_tags: set[str] | None) -> list[str] | None:
+    """Tags on a line made only of tags, e.g. "سياسة سياسة سياسة" (None if not such a line)."""
+    if re.search(r"[.!؟?:«»\"()0-9٠-٩]", line):
+        return None
+    words = line.split()
+    if not 2 <= len(words) <= 16:
+        return None
+    folded = [_fold(w) for w in words]
+    counts = {w: folded.count(w) for w in folded}
+    if all(c >= 2 for c in counts.values()) and len(counts) <= 4:
+        return list(dict.fromkeys(words))
+    if known_tags is None:  # repetition only (used on whole pages, where menus look like tag lines)
+        return None
+    known_words = {w for tag in known_tags for w in tag.split()} | _SECTION_WORDS
+    if len(words) <= 6 and all(w in known_words for w in folded):
+        return list(dict.fromkeys(words))
+    return None
+
+
+def _clean_lines(lines: Iterable[str], *, title: str, site_timezone: str, known_tags: set[str]) -> _Cleaned:
+    out: list[str] = []
+    seen: set[str] = set()
+    provenance: Provenance | None = None
+    disclaimer = False
+    byline: str | None = None
+    datelines: list[str] = []
+    tag_words: list[str] = []
+    title_key = _fold(title)
+    in_related = False
+    for raw in lines:
+        line = _squash(raw)
+        if not line:
+            continue
+        folded = _fold(line)
+        if "عنوان" in line:
+            found = parse_attribution(line, site_timezone=site_timezone)
+            if found is not None:
+                provenance = provenance or found
+                disclaimer = disclaimer or is_disclaimer(line)
+                continue
+        if is_disclaimer(line):
+            disclaimer = True
+            continue
+        if in_related:
+            if len(line) < 100 and not _SENTENCE_END.search(line):
+                continue
+            in_related = False
+        if _RELATED_HEADINGS.search(folded):
+            if len(folded.split()) <= 3:
+                in_related = True  # a heading alone: the link titles follow
+            if len(line) <= 200:
+                continue
+        if _SHARE_FOLLOW.search(folded) and len(folded.split()) <= 8:
+            continue
+        if _FOOTER.search(folded) and len(line) <= 120:
+            continue
+        label = _TAG_LABEL.match(folded)
+        if label:
+            tag_words.extend(_split_tag_label(line, label))
+            continue
+        if _CREDIT.match(folded) and len(line) <= 60:
+            continue
+        if _BYLINE_PREFIX.match(line) and len(line) <= 60 and not _SENTENCE_END.search(line):
+            byline = byline or _clean_byline(line)
+            continue
+        if folded == title_key:
+            continue
+        if _DATE_PREFIX.match(folded) and len(line) <= 40 and not _SENTENCE_END.search(line):
+            datelines.append(line)
+            continue
+        if len(line) <= 60:
+            hit = find_date(line, tz=site_timezone, now=_RELATIVE_PROBE, allow_relative=len(line) <= 30)
+            if hit is not None and len(line) - (hit.end - hit.start) <= 25:
+                datelines.append(line)
+                continue
+        if folded in seen:
+            continue
+        seen.add(folded)
+        out.append(line)
+    # Trailing tag lines ("سياسة سياسة سياسة"): metadata, not body.
+    while out:
+        tags = _is_tag_line(out[-1], known_tags)
+        if tags is None:
+            break
+        tag_words.extend(tags)
+        seen.discard(_fold(out.pop()))
+    return _Cleaned(out, provenance, disclaimer, byline, datelines, tag_words)
+
+
+def _main_lines(tree: lxml.html.HtmlElement, url: str) -> list[str]:
+    document = bare_extraction(
+        tree,
+        url=url,
+        favor_precision=True,
+        include_comments=False,
+        include_tables=False,
+        include_images=False,
+        include_links=False,
+        with_metadata=False,
+        deduplicate=False,
+        config=_TRAFILATURA_CONFIG,
+    )
+    if document is None:
+        return []
+    text = document.text if not isinstance(document, dict) else document.get("text")
+    return (text or "").splitlines()
+
+
+def _page_attribution(tree: lxml.html.HtmlElement, site_timezone: str) -> tuple[Provenance | None, bool]:
+    """Attribution and disclaimer anywhere on the page (trafilatura may have dropped them)."""
+    provenance: Provenance | None = None
+    disclaimer = False
+    for el in tree.iter("p", "div", "span", "section", "footer", "small", "em", "blockquote"):
+        text = _element_text(el)
+        if not text or len(text) > 600:
+            continue
+        if provenance is None and "عنوان" in text:
+            provenance = parse_attribution(text, site_timezone=site_timezone)
+        if not disclaimer and is_disclaimer(text):
+            disclaimer = True
+        if provenance is not None and disclaimer:
+            break
+    return provenance, disclaimer
+
+
+# --------------------------------------------------------------------------- dates
+
+
+def _published(
+    meta: dict[str, list[str]],
+    ld: dict[str, Any],
+    tree: lxml.html.HtmlElement,
+    *,
+    provenance: Provenance | None,
+    datelines: list[str],
+    tz: str,
+    now: datetime | None,
+) -> tuple[datetime | None, str | None]:
+    candidates: list[tuple[str, str]] = []
+    for key in ("article:published_time",):
+        candidates.extend((f"meta:{key}", v) for v in meta.get(key, []))
+    candidates.extend(("jsonld:datePublished", v) for v in _ld_text(ld.get("datePublished")))
+    for key in _OTHER_PUBLISHED_META:
+        candidates.extend((f"meta:{key}", v) for v in meta.get(key, []))
+    for value, source in _machine_dates(tree):
+        candidates.append((source, value))
+    for source, value in candidates:
+        parsed = parse_date(value, tz=tz, now=now)
+        if parsed is not None:
+            return parsed, source
+    if provenance is not None and provenance.original_date is not None:
+        return provenance.original_date, "attribution"
+    for text in [*_date_elements(tree), *datelines]:
+        parsed = parse_date(text, tz=tz, now=now)
+        if parsed is not None:
+            return parsed, "text"
+    body = tree.find("body")
+    if body is not None:
+        hit = find_date(body.text_content()[:20000], tz=tz)
+        if hit is not None:
+            return hit.value, "text"
+    return None, None
+
+
+def _machine_dates(tree: lxml.html.HtmlElement) -> Iterator[tuple[str, str]]:
+    """``itemprop=datePublished`` elements first, then the first few ``<time datetime>``."""
+    times: list[tuple[str, str]] = []
+    for el in tree.iter():
+        if not isinstance(el.tag, str) or el.tag == "meta":
+            continue
+        if el.get("itemprop") == "datePublished":
+            value = el.get("datetime") or el.get("content")
+            if value:
+                yield value, "itemprop:datePublished"
+        elif el.tag == "time" and el.get("datetime") and len(times) < 3:
+            times.append((el.get("datetime", ""), "time[datetime]"))
+    yield from times
+
+
+def _updated(meta: dict[str, list[str]], ld: dict[str, Any], tz: str) -> datetime | None:
+    values = [v for key in _MODIFIED_META for v in meta.get(key, [])] + _ld_text(ld.get("dateModified"))
+    for value in values:
+        parsed = parse_date(value, tz=tz)
+        if parsed is not None:
+            return parsed
+    return None
+
+
+# --------------------------------------------------------------------------- entry point
+
+
+def extract_article(
+    body: bytes,
+    *,
+    url: str,
+    content_type: str | None = None,
+    site_timezone: str = "UTC",
+    now: datetime | None = None,
+    min_text_chars: int = MIN_TEXT_CHARS,
+) -> ExtractedArticle:
+    """Extract the article in ``body`` (the raw HTTP response bytes of ``url``).
+
+    ``content_type`` is the HTTP header value (its charset is honoured, see
+    :mod:`fetcher.charset`); ``site_timezone`` is how the site writes dates without
+    an offset; ``now`` resolves relative dates (``منذ ساعتين``) and should be the
+    fetch time; without it they are ignored.
+    """
+    _check_bytes(body, content_type, url)
+    decoded = decode_body(body, content_type)
+    if _FEED_ROOT.match(decoded.text[:2048]):
+        raise ExtractionError("not an article page (feed or sitemap XML)", url=url)
+    tree = _parse_tree(decoded.text, url)
+    if tree.find("body") is None and tree.tag != "html":
+        raise ExtractionError("not HTML (no document)", url=url)
+
+    meta = _meta(tree)
+    ld = _jsonld_article(tree)
+    title = _title(meta, ld, tree)
+    source_tags = _source_tags(meta, ld, tree)
+    byline = _byline(meta, ld, tree)
+    canonical = _canonical(meta, ld, tree, url)
+    lead_image = _lead_image(meta, ld, url)
+    section = _section(meta, ld, tree)
+    language = (tree.get("lang") or "").strip() or None
+    updated_at = _updated(meta, ld, site_timezone)
+    page_provenance, page_disclaimer = (
+        _page_attribution(tree, site_timezone)
+        if ("عنوان" in decoded.text or "يتحمل" in decoded.text)
+        else (None, False)
+    )
+
+    cleaned = _clean_lines(
+        _main_lines(tree, url), title=title, site_timezone=site_timezone, known_tags=source_tags.keys()
+    )
+    text_chars = sum(len(p) for p in cleaned.paragraphs)
+    if text_chars < min_text_chars:
+        raise ExtractionError(f"too little article text ({text_chars} < {min_text_chars} chars)", url=url)
+
+    provenance = cleaned.provenance or page_provenance
+    for word in cleaned.tag_words:
+        source_tags.add(word)
+    published_at, date_source = _published(
+        meta, ld, tree, provenance=provenance, datelines=cleaned.datelines, tz=site_timezone, now=now
+    )
+    if not title:
+        title = cleaned.paragraphs[0][:200]
+
+    return ExtractedArticle(
+        url=url,
+        canonical_url=canonical,
+        title=title,
+        text="\n\n".join(cleaned.paragraphs),
+        paragraphs=tuple(cleaned.paragraphs),
+        byline=byline or cleaned.byline,
+        published_at=published_at,
+        date_source=date_source,
+        updated_at=updated_at,
+        lead_image=lead_image,
+        tags=source_tags.items(),
+        section=section,
+        charset=decoded.charset,
+        language_hint=language,
+        provenance=provenance,
+        is_aggregator_page=provenance is not None or cleaned.disclaimer or page_disclaimer,
+    )
