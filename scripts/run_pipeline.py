@@ -37,17 +37,27 @@ def _stack_up() -> tuple[dict[str, str], list[list[str]]]:
     """Returns the env for the services and the commands that undo what we started."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("ELASTICSEARCH_URL"):
         return {}, []
-    compose = ["docker", "compose", "-f", str(ROOT / "deploy/docker-compose.yml"),
-               "--env-file", str(ROOT / "deploy/versions.env")]
+    compose = [
+        "docker",
+        "compose",
+        "-f",
+        str(ROOT / "deploy/docker-compose.yml"),
+        "--env-file",
+        str(ROOT / "deploy/versions.env"),
+    ]
     if _docker_answers():
         subprocess.run([*compose, "up", "-d", "--wait", "kafka", "elasticsearch"], check=True)
-        return ({"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092", "ELASTICSEARCH_URL": "http://127.0.0.1:9200"},
-                [[*compose, "stop", "kafka", "elasticsearch"]])
+        return (
+            {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092", "ELASTICSEARCH_URL": "http://127.0.0.1:9200"},
+            [[*compose, "stop", "kafka", "elasticsearch"]],
+        )
     stack = str(ROOT / "deploy/local/stack.sh")
     was_up = subprocess.run([stack, "status"], capture_output=True).returncode == 0
     subprocess.run([stack, "up"], check=True)
-    env = dict(line.split("=", 1) for line in
-               subprocess.run([stack, "env"], capture_output=True, text=True, check=True).stdout.split())
+    env = dict(
+        line.split("=", 1)
+        for line in subprocess.run([stack, "env"], capture_output=True, text=True, check=True).stdout.split()
+    )
     return env, ([] if was_up else [[stack, "down"]])
 
 
@@ -70,18 +80,29 @@ def _progress(env: dict[str, str], raw: str, enriched: str, dlqs: list[str], ind
         indexed = int(es.count(index=index, ignore_unavailable=True)["count"])
     except Exception:
         indexed = 0
-    return indexed, (f"raw {counts[0]:>6} │ enriched {counts[1]:>6} │ indexed {indexed:>6} │ "
-                     f"dead-lettered {counts[2]:>4}")
+    return indexed, (
+        f"raw {counts[0]:>6} │ enriched {counts[1]:>6} │ indexed {indexed:>6} │ dead-lettered {counts[2]:>4}"
+    )
 
 
 def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sources", help="sources YAML (default: the bundled offline demo source)")
-    parser.add_argument("--until-indexed", type=int, default=None,
-                        help="stop by itself once this many documents are indexed (smoke tests)")
+    parser.add_argument(
+        "--until-indexed",
+        type=int,
+        default=None,
+        help="stop by itself once this many documents are indexed (smoke tests)",
+    )
     parser.add_argument("--timeout-s", type=float, default=None, help="stop after this many seconds")
-    parser.add_argument("--enricher-workers", type=int, default=int(os.environ.get("AKHBAR_ENRICHER_WORKERS", "0"))
-                        or (os.cpu_count() or 1), help="faust worker processes (default: one per core)")
+    parser.add_argument(
+        "--enricher-workers",
+        type=int,
+        default=int(os.environ.get("AKHBAR_ENRICHER_WORKERS", "0")) or (os.cpu_count() or 1),
+        help="faust worker processes (default: one per core)",
+    )
     args = parser.parse_args()
 
     print("== starting the stack", flush=True)
@@ -95,7 +116,9 @@ def main() -> int:
     sources = args.sources
     if sources is None:
         site = DevSite(ROOT / "deploy/demo/site").start()
-        text = (ROOT / "deploy/demo/site/sources.yaml").read_text(encoding="utf-8").replace("{base}", site.base)
+        text = (
+            (ROOT / "deploy/demo/site/sources.yaml").read_text(encoding="utf-8").replace("{base}", site.base)
+        )
         tmp = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
         tmp.write(text)
         tmp.close()
@@ -108,13 +131,24 @@ def main() -> int:
         "indexer": [py, "-m", "indexer", "run"],
     }
     for i in range(args.enricher_workers):
-        commands[f"enricher-{i}"] = [py, "-m", "enricher", "worker", "--loglevel", "warning",
-                                     "--web-port", str(6066 + i), "--web-host", "127.0.0.1"]
+        commands[f"enricher-{i}"] = [
+            py,
+            "-m",
+            "enricher",
+            "worker",
+            "--loglevel",
+            "warn",
+            "--web-port",
+            str(6066 + i),
+            "--web-host",
+            "127.0.0.1",
+        ]
     children: dict[str, subprocess.Popen[bytes]] = {}
     for name, cmd in commands.items():
         log = (logs / f"{name}.log").open("ab")
-        children[name] = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT,
-                                          start_new_session=True)
+        children[name] = subprocess.Popen(
+            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+        )
         print(f"== {name} started (pid {children[name].pid}, log {log.name})", flush=True)
 
     stopping = {"flag": False}
@@ -126,7 +160,10 @@ def main() -> int:
     signal.signal(signal.SIGTERM, on_signal)
     settings_raw = env.get("AKHBAR_TOPIC_RAW", "akhbar.articles.raw")
     settings_enriched = env.get("AKHBAR_TOPIC_ENRICHED", "akhbar.articles.enriched")
-    dlqs = [env.get(f"AKHBAR_TOPIC_DLQ_{s.upper()}", f"akhbar.dlq.{s}") for s in ("fetcher", "enricher", "indexer")]
+    dlqs = [
+        env.get(f"AKHBAR_TOPIC_DLQ_{s.upper()}", f"akhbar.dlq.{s}")
+        for s in ("fetcher", "enricher", "indexer")
+    ]
     index = env.get("AKHBAR_INDEX_PREFIX", "akhbar-articles")
     started = time.monotonic()
     rc = 0

@@ -51,8 +51,10 @@ def _docker_answers() -> bool:
 
 
 def _missing(what: str) -> None:
-    message = (f"{what} is not available: set it in the environment, run `make test` "
-               "(starts the local stack), or provide a Docker engine")
+    message = (
+        f"{what} is not available: set it in the environment, run `make test` "
+        "(starts the local stack), or provide a Docker engine"
+    )
     if os.environ.get("CI"):
         pytest.fail(message)
     pytest.skip(message)

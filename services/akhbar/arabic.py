@@ -19,7 +19,9 @@ _ALEF_FORMS = str.maketrans({"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ٲ
 _HAMZA_CARRIERS = str.maketrans({"ؤ": "و", "ئ": "ي"})
 _ALEF_MAQSURA = str.maketrans({"ى": "ي"})
 _TA_MARBUTA = str.maketrans({"ة": "ه"})
-_PERSIAN_LETTERS = str.maketrans({"ی": "ي", "ې": "ي", "ۍ": "ي", "ک": "ك", "ڪ": "ك", "ە": "ه", "ھ": "ه", "ۀ": "ه"})
+_PERSIAN_LETTERS = str.maketrans(
+    {"ی": "ي", "ې": "ي", "ۍ": "ي", "ک": "ك", "ڪ": "ك", "ە": "ه", "ھ": "ه", "ۀ": "ه"}
+)
 _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890123456789")
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]")
 _ZERO_WIDTH = re.compile("[\u200b-\u200d]")
@@ -35,7 +37,9 @@ def fold_presentation_forms(text: str) -> str:
     if not any("\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufeff" for ch in text):
         return text
     return "".join(
-        unicodedata.normalize("NFKC", ch) if ("\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufefc") else ch
+        unicodedata.normalize("NFKC", ch)
+        if ("\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufefc")
+        else ch
         for ch in text
     )
 

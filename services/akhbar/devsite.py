@@ -38,7 +38,7 @@ class DevSite:
                 path = (site.root / self.path.split("?", 1)[0].lstrip("/")).resolve()
                 if path.is_dir():
                     path = path / "index.html"
-                if site.root not in path.parents and path != site.root or not path.is_file():
+                if (site.root not in path.parents and path != site.root) or not path.is_file():
                     self.send_error(404)
                     return
                 data = path.read_bytes()

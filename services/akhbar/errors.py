@@ -3,7 +3,8 @@
     AkhbarError
     ├── PermanentError        the input is bad; retrying cannot help → dead-letter topic
     │   ├── InvalidMessage    a Kafka message that fails the contract
-    │   └── ExtractionError   a page that cannot be turned into an article
+    │   ├── ExtractionError   a page that cannot be turned into an article
+    │   └── DocumentRejected  Elasticsearch refused one document (mapping, size)
     └── TransientError        a dependency is down or slow → retry / pause, never commit
         ├── BrokerUnavailable
         └── SearchUnavailable
@@ -24,8 +25,14 @@ class PermanentError(AkhbarError):
 
 
 class InvalidMessage(PermanentError):
-    def __init__(self, reason: str, *, topic: str | None = None, partition: int | None = None,
-                 offset: int | None = None) -> None:
+    def __init__(
+        self,
+        reason: str,
+        *,
+        topic: str | None = None,
+        partition: int | None = None,
+        offset: int | None = None,
+    ) -> None:
         where = f" at {topic}[{partition}]@{offset}" if topic is not None else ""
         super().__init__(f"{reason}{where}")
         self.reason = reason
@@ -39,6 +46,14 @@ class ExtractionError(PermanentError):
         super().__init__(f"{reason} ({url})" if url else reason)
         self.reason = reason
         self.url = url
+
+
+class DocumentRejected(PermanentError):
+    """Elasticsearch rejected a single document; carries ES's error type, for the DLQ envelope."""
+
+    def __init__(self, status: int, error_type: str, reason: str) -> None:
+        super().__init__(f"elasticsearch {status} {error_type}: {reason}")
+        self.status, self.error_type, self.reason = status, error_type, reason
 
 
 class TransientError(AkhbarError):

@@ -38,7 +38,10 @@ def wait_for_es(es: Elasticsearch, *, timeout_s: float = 120.0) -> dict[str, str
             if health.get("status") in ("green", "yellow"):
                 nodes = es.nodes.info(node_id="_local", metric="_none", filter_path="nodes.*.version")
                 versions = [n["version"] for n in nodes.get("nodes", {}).values()]
-                return {"cluster": str(health.get("cluster_name")), "version": versions[0] if versions else "?"}
+                return {
+                    "cluster": str(health.get("cluster_name")),
+                    "version": versions[0] if versions else "?",
+                }
         except (ESConnectionError, TransportError, ApiError) as err:
             last = err
         time.sleep(1.0)

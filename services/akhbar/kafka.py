@@ -46,8 +46,9 @@ def make_producer(settings: CommonSettings, *, client_id: str, **overrides: Any)
         raise BrokerUnavailable(f"cannot create producer for {config['bootstrap_servers']}: {err}") from err
 
 
-def make_consumer(settings: CommonSettings, *topics: str, group_id: str, client_id: str,
-                  **overrides: Any) -> KafkaConsumer:
+def make_consumer(
+    settings: CommonSettings, *topics: str, group_id: str | None, client_id: str, **overrides: Any
+) -> KafkaConsumer:
     """Manual-commit consumer: offsets are committed by the caller after the work is done."""
     config: dict[str, Any] = {
         "bootstrap_servers": _servers(settings),
@@ -66,8 +67,9 @@ def make_consumer(settings: CommonSettings, *topics: str, group_id: str, client_
         raise BrokerUnavailable(f"cannot create consumer for {config['bootstrap_servers']}: {err}") from err
 
 
-def ensure_topics(settings: CommonSettings, names: Iterable[str], *, compacted: Iterable[str] = (),
-                  timeout_s: float = 60.0) -> None:
+def ensure_topics(
+    settings: CommonSettings, names: Iterable[str], *, compacted: Iterable[str] = (), timeout_s: float = 60.0
+) -> None:
     """Create missing topics (idempotent), retrying while the broker starts."""
     compacted = set(compacted)
     wanted = list(dict.fromkeys(names))
@@ -127,7 +129,14 @@ class DeadLetterPublisher:
             raise BrokerUnavailable(f"dead-letter publish to {self._topic} failed: {err}") from err
         log.warning(
             "dead-lettered",
-            extra={"dlq": self._topic, "stage": letter.stage.value, "error_class": letter.error_class,
-                   "reason": letter.reason[:300], "topic": letter.topic, "partition": letter.partition,
-                   "offset": letter.offset, "url": letter.url},
+            extra={
+                "dlq": self._topic,
+                "stage": letter.stage.value,
+                "error_class": letter.error_class,
+                "reason": letter.reason[:300],
+                "topic": letter.topic,
+                "partition": letter.partition,
+                "offset": letter.offset,
+                "url": letter.url,
+            },
         )

@@ -3,24 +3,40 @@
 from __future__ import annotations
 
 import logging
-import sys
+import logging.config
+from typing import Any
 
 from pythonjsonlogger.json import JsonFormatter
 
+_FORMAT = "%(asctime)s %(levelname)s %(name)s %(message)s"
+_RENAME = {"asctime": "time", "levelname": "level", "name": "logger"}
+# Client libraries are chatty at INFO (every connection, every metadata refresh).
+_NOISY = ("kafka", "aiokafka", "elastic_transport", "httpx", "httpcore", "faust", "mode")
+
+
+def logging_dict_config(service: str, level: str = "INFO") -> dict[str, Any]:
+    """The same set-up as :func:`configure_logging`, as a dictConfig (faust takes this form)."""
+    return {
+        "version": 1,
+        "disable_existing_loggers": False,
+        "formatters": {
+            "json": {
+                "()": JsonFormatter,
+                "fmt": _FORMAT,
+                "rename_fields": _RENAME,
+                "static_fields": {"service": service},
+                "json_ensure_ascii": False,
+            }
+        },
+        "handlers": {
+            "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
+        },
+        "root": {"handlers": ["stderr"], "level": level.upper()},
+        "loggers": {
+            name: {"level": max(logging.WARNING, logging.getLevelName(level.upper()))} for name in _NOISY
+        },
+    }
+
 
 def configure_logging(service: str, level: str = "INFO") -> None:
-    handler = logging.StreamHandler(sys.stderr)
-    handler.setFormatter(
-        JsonFormatter(
-            "%(asctime)s %(levelname)s %(name)s %(message)s",
-            rename_fields={"asctime": "time", "levelname": "level", "name": "logger"},
-            static_fields={"service": service},
-            json_ensure_ascii=False,
-        )
-    )
-    root = logging.getLogger()
-    root.handlers[:] = [handler]
-    root.setLevel(level.upper())
-    # Client libraries are chatty at INFO (every connection, every metadata refresh).
-    for noisy in ("kafka", "aiokafka", "elastic_transport", "httpx", "httpcore", "faust", "mode"):
-        logging.getLogger(noisy).setLevel(max(logging.WARNING, root.level))
+    logging.config.dictConfig(logging_dict_config(service, level))

@@ -186,11 +186,19 @@ def encode(message: BaseModel) -> bytes:
     return message.model_dump_json(exclude_none=True).encode("utf-8")
 
 
-def decode(model: type[M], value: bytes | None, *, topic: str | None = None,
-           partition: int | None = None, offset: int | None = None) -> M:
+def decode(
+    model: type[M],
+    value: bytes | None,
+    *,
+    topic: str | None = None,
+    partition: int | None = None,
+    offset: int | None = None,
+) -> M:
     """Validate one wire message; any failure is an InvalidMessage carrying its position."""
     if value is None:
-        raise InvalidMessage("empty message value (tombstone)", topic=topic, partition=partition, offset=offset)
+        raise InvalidMessage(
+            "empty message value (tombstone)", topic=topic, partition=partition, offset=offset
+        )
     try:
         return model.model_validate_json(value)
     except ValidationError as err:
@@ -199,5 +207,6 @@ def decode(model: type[M], value: bytes | None, *, topic: str | None = None,
         reason = f"{model.__name__} invalid at {where}: {first.get('msg')} ({err.error_count()} error(s))"
         raise InvalidMessage(reason, topic=topic, partition=partition, offset=offset) from err
     except (UnicodeDecodeError, ValueError) as err:
-        raise InvalidMessage(f"not UTF-8 JSON: {err}", topic=topic, partition=partition,
-                             offset=offset) from err
+        raise InvalidMessage(
+            f"not UTF-8 JSON: {err}", topic=topic, partition=partition, offset=offset
+        ) from err

@@ -49,7 +49,9 @@ class Heartbeat:
         return healthy, body
 
 
-def serve_observability(host: str, port: int, health: Callable[[], tuple[bool, dict[str, Any]]]) -> ThreadingHTTPServer:
+def serve_observability(
+    host: str, port: int, health: Callable[[], tuple[bool, dict[str, Any]]]
+) -> ThreadingHTTPServer:
     """Start /metrics and /health on a daemon thread; returns the server (``.server_address``)."""
 
     class Handler(BaseHTTPRequestHandler):
@@ -59,8 +61,11 @@ def serve_observability(host: str, port: int, health: Callable[[], tuple[bool, d
                 self._reply(200, CONTENT_TYPE_LATEST, payload)
             elif self.path.startswith("/health"):
                 ok, body = health()
-                self._reply(200 if ok else 503, "application/json",
-                            json.dumps(body, ensure_ascii=False).encode("utf-8"))
+                self._reply(
+                    200 if ok else 503,
+                    "application/json",
+                    json.dumps(body, ensure_ascii=False).encode("utf-8"),
+                )
             else:
                 self._reply(404, "text/plain", b"not found\n")
 

@@ -39,5 +39,10 @@ class CommonSettings(BaseSettings):
     metrics_host: str = Field(default="127.0.0.1", description="0.0.0.0 inside containers")
 
     def all_topics(self) -> list[str]:
-        return [self.topic_raw, self.topic_enriched, self.topic_dlq_fetcher,
-                self.topic_dlq_enricher, self.topic_dlq_indexer]
+        return [
+            self.topic_raw,
+            self.topic_enriched,
+            self.topic_dlq_fetcher,
+            self.topic_dlq_enricher,
+            self.topic_dlq_indexer,
+        ]

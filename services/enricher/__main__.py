@@ -2,12 +2,11 @@
 
 from __future__ import annotations
 
-from akhbar.logs import configure_logging
-from enricher.app import app, settings
+from enricher.app import app
 
 
 def main() -> None:
-    configure_logging("enricher", settings.log_level)
+    """Logging is configured by faust from the App's ``logging_config`` (JSON, like the other services)."""
     app.main()
 
 

@@ -7,6 +7,7 @@ the shared pydantic contract (akhbar.messages) and dead-letters what fails.
 from __future__ import annotations
 
 import faust
+from akhbar.logs import logging_dict_config
 
 from enricher.settings import EnricherSettings
 
@@ -27,11 +28,30 @@ app = faust.App(
     topic_allow_declare=True,
     broker_commit_every=settings.batch_size,
     stream_wait_empty=True,
+    logging_config=logging_dict_config("enricher", settings.log_level),
 )
 
-raw_topic = app.topic(settings.topic_raw, key_type=bytes, value_type=bytes, key_serializer="raw",
-                      value_serializer="raw", partitions=settings.topic_partitions)
-enriched_topic = app.topic(settings.topic_enriched, key_type=bytes, value_type=bytes, key_serializer="raw",
-                           value_serializer="raw", partitions=settings.topic_partitions)
-dlq_topic = app.topic(settings.topic_dlq_enricher, key_type=bytes, value_type=bytes, key_serializer="raw",
-                      value_serializer="raw", partitions=settings.topic_partitions)
+raw_topic = app.topic(
+    settings.topic_raw,
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+    partitions=settings.topic_partitions,
+)
+enriched_topic = app.topic(
+    settings.topic_enriched,
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+    partitions=settings.topic_partitions,
+)
+dlq_topic = app.topic(
+    settings.topic_dlq_enricher,
+    key_type=bytes,
+    value_type=bytes,
+    key_serializer="raw",
+    value_serializer="raw",
+    partitions=settings.topic_partitions,
+)

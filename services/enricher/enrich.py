@@ -11,6 +11,7 @@ from functools import cache
 from pathlib import Path
 
 from akhbar.messages import EnrichedArticle, Entity, EntitySummary, RawArticle, TopicTag
+
 from enricher import language
 from enricher.ner import DEFAULT_MODEL_DIR as NER_DIR
 from enricher.ner import NerTagger, Span, merge_mentions
@@ -29,23 +30,45 @@ def artifact_version(folder: Path) -> str:
 
 
 def _mention(span: Span, field: str) -> Entity:
-    return Entity(type=span.type, text=span.surface, normalized=span.normalized,  # type: ignore[arg-type]
-                  field=field, start=span.start, end=span.end, confidence=round(span.confidence, 4))  # type: ignore[arg-type]
+    return Entity(
+        type=span.type,
+        text=span.surface,
+        normalized=span.normalized,  # type: ignore[arg-type]
+        field=field,
+        start=span.start,
+        end=span.end,
+        confidence=round(span.confidence, 4),
+    )  # type: ignore[arg-type]
 
 
 class ArticleEnricher:
-    def __init__(self, tagger: NerTagger, topics: TopicClassifier, *, ner_version: str, topics_version: str,
-                 body_language_prefix_chars: int = 1000) -> None:
+    def __init__(
+        self,
+        tagger: NerTagger,
+        topics: TopicClassifier,
+        *,
+        ner_version: str,
+        topics_version: str,
+        body_language_prefix_chars: int = 1000,
+    ) -> None:
         self._tagger = tagger
         self._topics = topics
         self._prefix = body_language_prefix_chars
-        self.model_versions = {"language": language.MODEL_VERSION, "ner": ner_version, "topics": topics_version}
+        self.model_versions = {
+            "language": language.MODEL_VERSION,
+            "ner": ner_version,
+            "topics": topics_version,
+        }
 
     @classmethod
     def load(cls, *, body_language_prefix_chars: int = 1000) -> ArticleEnricher:
-        return cls(NerTagger.load(NER_DIR), TopicClassifier(TOPICS_DIR).load(),
-                   ner_version=artifact_version(NER_DIR), topics_version=artifact_version(TOPICS_DIR),
-                   body_language_prefix_chars=body_language_prefix_chars)
+        return cls(
+            NerTagger.load(NER_DIR),
+            TopicClassifier(TOPICS_DIR).load(),
+            ner_version=artifact_version(NER_DIR),
+            topics_version=artifact_version(TOPICS_DIR),
+            body_language_prefix_chars=body_language_prefix_chars,
+        )
 
     def enrich(self, raw: RawArticle) -> EnrichedArticle:
         body_lang = language.detect_language(raw.body[: self._prefix] if raw.body else raw.title)
@@ -54,8 +77,13 @@ class ArticleEnricher:
         body_spans = self._tagger.tag(raw.body) if raw.body else []
         mentions = [_mention(s, "title") for s in title_spans] + [_mention(s, "body") for s in body_spans]
         entities = [
-            EntitySummary(type=e.type, name=e.surfaces[0] if e.surfaces else e.normalized,  # type: ignore[arg-type]
-                          normalized=e.normalized, count=e.count, confidence=round(e.confidence, 4))
+            EntitySummary(
+                type=e.type,
+                name=e.surfaces[0] if e.surfaces else e.normalized,  # type: ignore[arg-type]
+                normalized=e.normalized,
+                count=e.count,
+                confidence=round(e.confidence, 4),
+            )
             for e in merge_mentions(title_spans, body_spans)
         ]
         topics = [

@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from akhbar.settings import CommonSettings
+from pydantic import Field
 
 
 class EnricherSettings(CommonSettings):
@@ -13,6 +12,7 @@ class EnricherSettings(CommonSettings):
     web_host: str = Field(default="127.0.0.1")
     batch_size: int = Field(default=50, ge=1, description="events enriched and produced per step")
     batch_within_s: float = Field(default=0.5, gt=0, description="flush a partial batch after this")
-    body_language_prefix_chars: int = Field(default=1000, ge=50,
-                                            description="body prefix used for language detection")
+    body_language_prefix_chars: int = Field(
+        default=1000, ge=50, description="body prefix used for language detection"
+    )
     data_dir: str = Field(default="/tmp/akhbar-enricher", description="faust's local state directory")

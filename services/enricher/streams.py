@@ -15,19 +15,22 @@ import time
 from functools import cache
 from typing import Any
 
+from akhbar.errors import InvalidMessage
+from akhbar.messages import DeadLetter, RawArticle, Stage, decode, encode
 from faust.types import EventT, StreamT
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 
-from akhbar.errors import InvalidMessage
-from akhbar.messages import DeadLetter, RawArticle, Stage, decode, encode
 from enricher.app import app, dlq_topic, enriched_topic, raw_topic, settings
 from enricher.enrich import ArticleEnricher
 
 log = logging.getLogger(__name__)
 
 ARTICLES = Counter("akhbar_enricher_articles_total", "Raw articles by outcome", ["outcome"])
-ENRICH_SECONDS = Histogram("akhbar_enricher_enrich_seconds", "CPU time to enrich one article",
-                           buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0))
+ENRICH_SECONDS = Histogram(
+    "akhbar_enricher_enrich_seconds",
+    "CPU time to enrich one article",
+    buckets=(0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 1.0),
+)
 _last_batch = {"at": 0.0}
 
 
@@ -38,8 +41,16 @@ def enricher() -> ArticleEnricher:
 
 def _dead_letter(event: EventT, error: Exception, reason: str) -> DeadLetter:
     msg = event.message
-    return DeadLetter.build(stage=Stage.ENRICHER, error=error, original=msg.value, key=msg.key,
-                            topic=msg.topic, partition=msg.partition, offset=msg.offset, reason=reason)
+    return DeadLetter.build(
+        stage=Stage.ENRICHER,
+        error=error,
+        original=msg.value,
+        key=msg.key,
+        topic=msg.topic,
+        partition=msg.partition,
+        offset=msg.offset,
+        reason=reason,
+    )
 
 
 def process_event(event: EventT) -> tuple[bytes | None, bytes, bool]:
@@ -56,7 +67,11 @@ def process_event(event: EventT) -> tuple[bytes | None, bytes, bool]:
     except Exception as err:  # a bug or bad input in one article must not stop the stream
         ARTICLES.labels("failed").inc()
         log.exception("enrichment failed", extra={"article": raw.id, "offset": msg.offset})
-        return msg.key, encode(_dead_letter(event, err, f"enrichment failed: {type(err).__name__}: {err}")), True
+        return (
+            msg.key,
+            encode(_dead_letter(event, err, f"enrichment failed: {type(err).__name__}: {err}")),
+            True,
+        )
     ENRICH_SECONDS.observe(time.perf_counter() - started)
     ARTICLES.labels("enriched").inc()
     return raw.id.encode("ascii"), encode(enriched), False
@@ -80,8 +95,14 @@ async def health(web: Any, request: Any) -> Any:
     consumer = app.consumer
     assigned = sorted(f"{tp.topic}[{tp.partition}]" for tp in consumer.assignment()) if consumer else []
     age = round(time.time() - _last_batch["at"], 3) if _last_batch["at"] else None
-    return web.json({"status": "ok", "assigned": assigned, "seconds_since_batch": age,
-                     "model_versions": enricher().model_versions})
+    return web.json(
+        {
+            "status": "ok",
+            "assigned": assigned,
+            "seconds_since_batch": age,
+            "model_versions": enricher().model_versions,
+        }
+    )
 
 
 @app.page("/metrics")

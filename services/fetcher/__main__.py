@@ -1,9 +1,9 @@
 """Fetcher CLI.
 
-    python -m fetcher run        poll every source on its interval until stopped
-    python -m fetcher once       poll every source once, print a summary, exit
-    python -m fetcher fetch URL  fetch and extract one page, print the article as JSON
-    python -m fetcher validate   validate the sources file and exit
+python -m fetcher run        poll every source on its interval until stopped
+python -m fetcher once       poll every source once, print a summary, exit
+python -m fetcher fetch URL  fetch and extract one page, print the article as JSON
+python -m fetcher validate   validate the sources file and exit
 """
 
 from __future__ import annotations
@@ -20,6 +20,7 @@ from akhbar.errors import AkhbarError, TransientError
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_producer
 from akhbar.logs import configure_logging
 from akhbar.observability import Heartbeat, serve_observability
+
 from fetcher.extract import extract_article
 from fetcher.http import PoliteClient, RequestPolicy
 from fetcher.poller import PollSummary, SourcePoller
@@ -31,7 +32,9 @@ from fetcher.state import FetcherState
 log = logging.getLogger("fetcher")
 
 
-async def _poll_forever(poller: SourcePoller, source: Source, stop: asyncio.Event, heartbeat: Heartbeat) -> None:
+async def _poll_forever(
+    poller: SourcePoller, source: Source, stop: asyncio.Event, heartbeat: Heartbeat
+) -> None:
     while not stop.is_set():
         await poller.poll(source)
         heartbeat.polled()
@@ -48,9 +51,13 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     heartbeat = Heartbeat(stale_after_s=max(s.poll_interval_s for s in sources) * 3 + 60)
     server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat.status)
     client = PoliteClient.build_client(settings)
-    poller = SourcePoller(PoliteClient(client, settings), ArticlePublisher(producer, settings.topic_raw),
-                          DeadLetterPublisher(producer, settings.topic_dlq_fetcher), state,
-                          max_articles_per_poll=settings.max_articles_per_poll)
+    poller = SourcePoller(
+        PoliteClient(client, settings),
+        ArticlePublisher(producer, settings.topic_raw),
+        DeadLetterPublisher(producer, settings.topic_dlq_fetcher),
+        state,
+        max_articles_per_poll=settings.max_articles_per_poll,
+    )
     summaries: list[PollSummary] = []
     try:
         if once:
@@ -62,7 +69,9 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
             loop = asyncio.get_running_loop()
             for sig in (signal.SIGINT, signal.SIGTERM):
                 loop.add_signal_handler(sig, stop.set)
-            log.info("fetcher started", extra={"sources": [s.name for s in sources], "topic": settings.topic_raw})
+            log.info(
+                "fetcher started", extra={"sources": [s.name for s in sources], "topic": settings.topic_raw}
+            )
             await asyncio.gather(*(_poll_forever(poller, s, stop, heartbeat) for s in sources))
     finally:
         await client.aclose()
@@ -82,8 +91,9 @@ async def _fetch_one(settings: FetcherSettings, url: str, allow_private: bool) -
 
 def main(argv: list[str] | None = None) -> int:
     settings = FetcherSettings()
-    parser = argparse.ArgumentParser(prog="fetcher", description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        prog="fetcher", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--sources", default=settings.sources_file, help="sources YAML file")
     sub = parser.add_subparsers(dest="command", required=True)
     sub.add_parser("run", help="poll continuously")

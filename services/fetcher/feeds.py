@@ -13,9 +13,8 @@ from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as safe_et
 import feedparser
-from defusedxml import DefusedXmlException
-
 from akhbar.errors import ExtractionError
+from defusedxml import DefusedXmlException
 
 _SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 _NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"
@@ -44,8 +43,9 @@ def screen_xml(body: bytes, *, url: str) -> Element:
 
 def parse_feed(body: bytes, *, url: str) -> list[Discovered]:
     screen_xml(body, url=url)
-    parsed = feedparser.parse(body, sanitize_html=False, resolve_relative_uris=True, response_headers={
-        "content-location": url})
+    parsed = feedparser.parse(
+        body, sanitize_html=False, resolve_relative_uris=True, response_headers={"content-location": url}
+    )
     if parsed.bozo and not parsed.entries:
         raise ExtractionError(f"not a feed: {parsed.get('bozo_exception')}", url=url)
     found: list[Discovered] = []
@@ -54,8 +54,14 @@ def parse_feed(body: bytes, *, url: str) -> list[Discovered]:
         if not link:
             continue
         tags = tuple(t.get("term", "").strip() for t in entry.get("tags", []) if t.get("term", "").strip())
-        found.append(Discovered(url=link, title=entry.get("title"),
-                                published=entry.get("published") or entry.get("updated"), tags=tags))
+        found.append(
+            Discovered(
+                url=link,
+                title=entry.get("title"),
+                published=entry.get("published") or entry.get("updated"),
+                tags=tags,
+            )
+        )
     return found
 
 
@@ -83,6 +89,7 @@ def parse_sitemap(body: bytes, *, url: str) -> list[Discovered]:
             published = news.findtext(f"{_NEWS}publication_date")
             keywords = news.findtext(f"{_NEWS}keywords") or ""
             tags = tuple(k.strip() for k in keywords.split(",") if k.strip())
-        found.append(Discovered(url=loc, title=title, published=published or item.findtext(f"{_SM}lastmod"),
-                                tags=tags))
+        found.append(
+            Discovered(url=loc, title=title, published=published or item.findtext(f"{_SM}lastmod"), tags=tags)
+        )
     return found

@@ -21,9 +21,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import httpx
+from akhbar.errors import PermanentError, TransientError
 from prometheus_client import Counter
 
-from akhbar.errors import PermanentError, TransientError
 from fetcher.settings import FetcherSettings
 
 log = logging.getLogger(__name__)
@@ -78,8 +78,15 @@ def _is_private(addr: str) -> bool:
     ip = ipaddress.ip_address(addr.split("%", 1)[0])
     if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
         ip = ip.ipv4_mapped
-    return (ip.is_private or ip.is_loopback or ip.is_link_local or ip.is_multicast or ip.is_reserved
-            or ip.is_unspecified or any(ip in net for net in _BLOCKED_NETS))
+    return (
+        ip.is_private
+        or ip.is_loopback
+        or ip.is_link_local
+        or ip.is_multicast
+        or ip.is_reserved
+        or ip.is_unspecified
+        or any(ip in net for net in _BLOCKED_NETS)
+    )
 
 
 async def assert_public(url: str, *, allow_private: bool) -> None:
@@ -96,7 +103,9 @@ async def assert_public(url: str, *, allow_private: bool) -> None:
         raise SourceUnavailable(f"cannot resolve {host}: {err}", url=url, kind="dns") from err
     bad = sorted({str(info[4][0]) for info in infos if _is_private(str(info[4][0]))})
     if bad:
-        raise FetchRefused(f"host {host} resolves to non-public address {', '.join(bad)}", url=url, kind="ssrf")
+        raise FetchRefused(
+            f"host {host} resolves to non-public address {', '.join(bad)}", url=url, kind="ssrf"
+        )
 
 
 def _retry_after_s(value: str | None, cap_s: float) -> float | None:
@@ -143,14 +152,19 @@ class PoliteClient:
         self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
 
     @staticmethod
-    def build_client(settings: FetcherSettings, transport: httpx.AsyncBaseTransport | None = None) -> httpx.AsyncClient:
+    def build_client(
+        settings: FetcherSettings, transport: httpx.AsyncBaseTransport | None = None
+    ) -> httpx.AsyncClient:
         return httpx.AsyncClient(
             http2=True,
             follow_redirects=False,  # followed by hand: each hop passes the SSRF guard
             timeout=httpx.Timeout(settings.request_timeout_s, connect=settings.connect_timeout_s),
             limits=httpx.Limits(max_connections=50, max_keepalive_connections=20),
-            headers={"User-Agent": settings.full_user_agent,
-                     "Accept-Language": "ar,en;q=0.5", "Accept-Encoding": "gzip, deflate, br"},
+            headers={
+                "User-Agent": settings.full_user_agent,
+                "Accept-Language": "ar,en;q=0.5",
+                "Accept-Encoding": "gzip, deflate, br",
+            },
             transport=transport,
         )
 
@@ -165,17 +179,31 @@ class PoliteClient:
                     parser = urllib.robotparser.RobotFileParser()
                     parser.parse(result.body.decode("utf-8", "replace").splitlines())
             except (FetchRefused, SourceUnavailable) as err:
-                log.info("robots.txt unavailable; assuming allowed", extra={"origin": origin, "error": str(err)})
+                log.info(
+                    "robots.txt unavailable; assuming allowed", extra={"origin": origin, "error": str(err)}
+                )
             self._robots[origin] = parser
         return self._robots[origin]
 
-    async def get(self, url: str, policy: RequestPolicy | None = None, *, etag: str | None = None,
-                  last_modified: str | None = None) -> FetchResult:
+    async def get(
+        self,
+        url: str,
+        policy: RequestPolicy | None = None,
+        *,
+        etag: str | None = None,
+        last_modified: str | None = None,
+    ) -> FetchResult:
         policy = policy or RequestPolicy()
         return await self._get(url, policy, conditional=(etag, last_modified), check_robots=True)
 
-    async def _get(self, url: str, policy: RequestPolicy, *, conditional: tuple[str | None, str | None] | None,
-                   check_robots: bool) -> FetchResult:
+    async def _get(
+        self,
+        url: str,
+        policy: RequestPolicy,
+        *,
+        conditional: tuple[str | None, str | None] | None,
+        check_robots: bool,
+    ) -> FetchResult:
         await assert_public(url, allow_private=policy.allow_private)
         min_interval = policy.min_interval_s
         if check_robots:
@@ -212,13 +240,17 @@ class PoliteClient:
                 REQUESTS.labels("gave_up").inc()
                 if failure is not None:
                     raise failure
-                raise SourceUnavailable(f"HTTP {result.status if result else '?'} after {attempt} attempts",
-                                        url=url, kind="http_5xx")
+                raise SourceUnavailable(
+                    f"HTTP {result.status if result else '?'} after {attempt} attempts",
+                    url=url,
+                    kind="http_5xx",
+                )
             backoff = min(60.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
             await asyncio.sleep(retry_after if retry_after is not None else backoff)
 
-    async def _once(self, url: str, headers: dict[str, str],
-                    policy: RequestPolicy) -> tuple[FetchResult | None, float | None]:
+    async def _once(
+        self, url: str, headers: dict[str, str], policy: RequestPolicy
+    ) -> tuple[FetchResult | None, float | None]:
         """One logical GET; redirects are followed by hand so every hop passes the SSRF guard."""
         current = url
         visited: set[str] = set()
@@ -251,15 +283,18 @@ class PoliteClient:
         declared = response.headers.get("Content-Length")
         if declared and declared.isdigit() and int(declared) > self._settings.max_body_bytes:
             REQUESTS.labels("too_large").inc()
-            raise FetchRefused(f"body of {declared} bytes exceeds {self._settings.max_body_bytes}",
-                               url=url, kind="too_large")
+            raise FetchRefused(
+                f"body of {declared} bytes exceeds {self._settings.max_body_bytes}", url=url, kind="too_large"
+            )
         chunks: list[bytes] = []
         size = 0
         async for chunk in response.aiter_bytes():
             size += len(chunk)
             if size > self._settings.max_body_bytes:
                 REQUESTS.labels("too_large").inc()
-                raise FetchRefused(f"body exceeds {self._settings.max_body_bytes} bytes", url=url, kind="too_large")
+                raise FetchRefused(
+                    f"body exceeds {self._settings.max_body_bytes} bytes", url=url, kind="too_large"
+                )
             chunks.append(chunk)
         BYTES.inc(size)
         REQUESTS.labels("not_modified" if response.status_code == 304 else "ok").inc()

@@ -13,11 +13,11 @@ import time
 from dataclasses import dataclass
 from datetime import UTC, datetime
 
-from prometheus_client import Counter
-
 from akhbar.errors import ExtractionError, PermanentError, TransientError
 from akhbar.kafka import DeadLetterPublisher
 from akhbar.messages import DeadLetter, RawArticle, Stage, article_id
+from prometheus_client import Counter
+
 from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
 from fetcher.extract import ExtractedArticle, extract_article
 from fetcher.feeds import Discovered, parse_feed, parse_sitemap
@@ -48,9 +48,16 @@ class PollSummary:
 
 
 class SourcePoller:
-    def __init__(self, client: PoliteClient, publisher: ArticlePublisher, dlq: DeadLetterPublisher,
-                 state: FetcherState, *, near_duplicates: NearDuplicateIndex | None = None,
-                 max_articles_per_poll: int = 200) -> None:
+    def __init__(
+        self,
+        client: PoliteClient,
+        publisher: ArticlePublisher,
+        dlq: DeadLetterPublisher,
+        state: FetcherState,
+        *,
+        near_duplicates: NearDuplicateIndex | None = None,
+        max_articles_per_poll: int = 200,
+    ) -> None:
         self._client = client
         self._publisher = publisher
         self._dlq = dlq
@@ -60,8 +67,11 @@ class SourcePoller:
 
     async def poll(self, source: Source) -> PollSummary:
         summary = PollSummary(source.name)
-        policy = RequestPolicy(allow_private=source.allow_private_addresses, headers=source.headers,
-                               min_interval_s=1.0 / source.rate_limit_per_s)
+        policy = RequestPolicy(
+            allow_private=source.allow_private_addresses,
+            headers=source.headers,
+            min_interval_s=1.0 / source.rate_limit_per_s,
+        )
         try:
             links = await self._discover(source, policy, summary)
         except TransientError as err:
@@ -77,7 +87,9 @@ class SourcePoller:
         log.info("polled", extra=summary.__dict__)
         return summary
 
-    async def _discover(self, source: Source, policy: RequestPolicy, summary: PollSummary) -> list[Discovered]:
+    async def _discover(
+        self, source: Source, policy: RequestPolicy, summary: PollSummary
+    ) -> list[Discovered]:
         if source.kind is SourceKind.ARTICLE:
             return [Discovered(url=str(u)) for u in source.urls]
         links: list[Discovered] = []
@@ -96,8 +108,11 @@ class SourcePoller:
                 ARTICLES.labels(source.name, "feed_not_modified").inc()
                 continue
             try:
-                found = (parse_feed(result.body, url=result.url) if source.kind is SourceKind.FEED
-                         else parse_sitemap(result.body, url=result.url))
+                found = (
+                    parse_feed(result.body, url=result.url)
+                    if source.kind is SourceKind.FEED
+                    else parse_sitemap(result.body, url=result.url)
+                )
             except ExtractionError as err:
                 self._dead_letter(source, url, err, result.body)
                 summary.dead_lettered += 1
@@ -112,7 +127,9 @@ class SourcePoller:
             self._state.save_validators(url, result.etag, result.last_modified)
         return links
 
-    async def _article(self, source: Source, policy: RequestPolicy, link: Discovered, summary: PollSummary) -> None:
+    async def _article(
+        self, source: Source, policy: RequestPolicy, link: Discovered, summary: PollSummary
+    ) -> None:
         url = canonicalize_url(link.url)
         previous_hash = self._state.seen_hash(url)
         if previous_hash is not None and source.kind is not SourceKind.ARTICLE:
@@ -123,8 +140,13 @@ class SourcePoller:
         try:
             result = await self._client.get(link.url, policy)
             body = result.body
-            extracted = extract_article(result.body, url=result.url, content_type=result.content_type,
-                                        site_timezone=source.timezone, now=datetime.now(UTC))
+            extracted = extract_article(
+                result.body,
+                url=result.url,
+                content_type=result.content_type,
+                site_timezone=source.timezone,
+                now=datetime.now(UTC),
+            )
         except TransientError as err:
             summary.transient_errors += 1
             ERRORS.labels(source.name, getattr(err, "kind", "unavailable")).inc()
@@ -184,5 +206,13 @@ class SourcePoller:
         kind = getattr(err, "kind", type(err).__name__)
         ERRORS.labels(source.name, kind).inc()
         reason = getattr(err, "reason", str(err))
-        self._dlq.publish(DeadLetter.build(stage=Stage.FETCHER, error=err, original=body[:1_000_000],
-                                           key=url, url=url, reason=f"{source.name}: {reason}"))
+        self._dlq.publish(
+            DeadLetter.build(
+                stage=Stage.FETCHER,
+                error=err,
+                original=body[:1_000_000],
+                key=url,
+                url=url,
+                reason=f"{source.name}: {reason}",
+            )
+        )

@@ -4,11 +4,10 @@ from __future__ import annotations
 
 import asyncio
 
-from kafka import KafkaProducer
-from kafka.errors import KafkaError
-
 from akhbar.errors import BrokerUnavailable
 from akhbar.messages import RawArticle, encode
+from kafka import KafkaProducer
+from kafka.errors import KafkaError
 
 
 class ArticlePublisher:

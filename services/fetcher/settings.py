@@ -2,17 +2,20 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from akhbar.settings import CommonSettings
+from pydantic import Field
 
 
 class FetcherSettings(CommonSettings):
     sources_file: str = Field(default="deploy/sources/default.yaml", description="YAML list of sources")
-    state_path: str = Field(default=".state/fetcher.sqlite3",
-                            description="SQLite file with seen URLs and feed validators (on a volume)")
-    user_agent: str = Field(default="AkhbarBot/0.1 (+https://github.com/akhbar-news/akhbar)",
-                            description="names the project; the contact is appended")
+    state_path: str = Field(
+        default=".state/fetcher.sqlite3",
+        description="SQLite file with seen URLs and feed validators (on a volume)",
+    )
+    user_agent: str = Field(
+        default="AkhbarBot/0.1 (+https://github.com/akhbar-news/akhbar)",
+        description="names the project; the contact is appended",
+    )
     contact: str = Field(default="ops@example.org", description="who site owners can write to")
     request_timeout_s: float = Field(default=20.0, gt=0)
     connect_timeout_s: float = Field(default=5.0, gt=0)

@@ -25,7 +25,9 @@ class SourceKind(StrEnum):
 class Source(BaseModel):
     model_config = ConfigDict(extra="forbid")
 
-    name: str = Field(min_length=1, pattern=r"^[a-z0-9][a-z0-9_.-]*$", description="stable id, e.g. bbc-arabic")
+    name: str = Field(
+        min_length=1, pattern=r"^[a-z0-9][a-z0-9_.-]*$", description="stable id, e.g. bbc-arabic"
+    )
     kind: SourceKind
     urls: list[HttpUrl] = Field(min_length=1)
     poll_interval_s: float = Field(default=300.0, ge=5.0)
@@ -78,7 +80,7 @@ def _without_lines(value: Any) -> Any:
 def load_sources(path: str | Path) -> list[Source]:
     path = Path(path)
     try:
-        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)  # noqa: S506 - SafeLoader subclass
+        raw = yaml.load(path.read_text(encoding="utf-8"), Loader=_LineLoader)
     except OSError as err:
         raise SourcesFileError(f"{path}: cannot read: {err}") from err
     except yaml.YAMLError as err:
@@ -96,13 +98,12 @@ def load_sources(path: str | Path) -> list[Source]:
         try:
             source = Source.model_validate(entry)
         except ValidationError as err:
-            problems = "; ".join(
-                f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors()
-            )
+            problems = "; ".join(f"{'.'.join(str(p) for p in e['loc'])}: {e['msg']}" for e in err.errors())
             raise SourcesFileError(f"{path}:{line}: source {entry.get('name', '?')!r}: {problems}") from err
         if source.name in seen:
-            raise SourcesFileError(f"{path}:{line}: duplicate source name {source.name!r} "
-                                   f"(first at line {seen[source.name]})")
+            raise SourcesFileError(
+                f"{path}:{line}: duplicate source name {source.name!r} (first at line {seen[source.name]})"
+            )
         seen[source.name] = line if isinstance(line, int) else 0
         sources.append(source)
     return sources

@@ -85,11 +85,14 @@ class FetcherState:
                 self._db.execute(
                     "INSERT INTO polls(source, last_success, last_error) VALUES (?, ?, NULL) "
                     "ON CONFLICT(source) DO UPDATE SET last_success = excluded.last_success, last_error = NULL",
-                    (source, time.time()))
+                    (source, time.time()),
+                )
             else:
                 self._db.execute(
                     "INSERT INTO polls(source, last_success, last_error) VALUES (?, NULL, ?) "
-                    "ON CONFLICT(source) DO UPDATE SET last_error = excluded.last_error", (source, error))
+                    "ON CONFLICT(source) DO UPDATE SET last_error = excluded.last_error",
+                    (source, error),
+                )
 
     def last_poll(self, source: str) -> float | None:
         row = self._db.execute("SELECT last_success FROM polls WHERE source = ?", (source,)).fetchone()

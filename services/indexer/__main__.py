@@ -1,4 +1,9 @@
-"""Indexer CLI: ``python -m indexer run`` (the service).
+"""Indexer CLI.
+
+    python -m indexer run          consume enriched articles into Elasticsearch (the service)
+    python -m indexer replay-dlq   re-publish dead-lettered messages after a fix
+    python -m indexer reindex      rebuild a new index version from offset 0 and switch aliases
+
 
 ``main`` only builds and runs; SIGINT/SIGTERM ask the loop to flush and stop.
 """
@@ -6,17 +11,23 @@
 from __future__ import annotations
 
 import argparse
+import json
 import logging
 import signal
 import sys
+from dataclasses import asdict
+from datetime import datetime
 
-from akhbar.es import make_es, wait_for_es
 from akhbar.errors import TransientError
+from akhbar.es import make_es, wait_for_es
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
 from akhbar.logs import configure_logging
 from akhbar.observability import Heartbeat, serve_observability
+from akhbar.replay import ReplayFilter, replay_dead_letters
+
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
+from indexer.reindex import reindex
 from indexer.settings import IndexerSettings
 
 log = logging.getLogger("indexer")
@@ -30,15 +41,26 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
     heartbeat = Heartbeat()
     server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat.status)
     producer = make_producer(settings, client_id="akhbar-indexer-dlq")
-    consumer = make_consumer(settings, group_id=settings.group_id, client_id="akhbar-indexer",
-                             max_poll_records=settings.max_batch_size)
-    indexer = BatchIndexer(consumer, es, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings,
-                           heartbeat=heartbeat)
+    consumer = make_consumer(
+        settings,
+        group_id=settings.group_id,
+        client_id="akhbar-indexer",
+        max_poll_records=settings.max_batch_size,
+    )
+    indexer = BatchIndexer(
+        consumer, es, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings, heartbeat=heartbeat
+    )
     consumer.subscribe([settings.topic_enriched], listener=indexer.rebalance_listener())
-    log.info("indexer started", extra={
-        "elasticsearch": info["version"],
-        "index": index, "write_alias": settings.write_alias, "topic": settings.topic_enriched,
-        "metrics": f"http://{server.server_address[0]}:{server.server_address[1]}/metrics"})
+    log.info(
+        "indexer started",
+        extra={
+            "elasticsearch": info["version"],
+            "index": index,
+            "write_alias": settings.write_alias,
+            "topic": settings.topic_enriched,
+            "metrics": f"http://{server.server_address[0]}:{server.server_address[1]}/metrics",
+        },
+    )
     for sig in (signal.SIGINT, signal.SIGTERM):
         signal.signal(sig, lambda *_: indexer.stop())
     try:
@@ -52,22 +74,89 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
     return 0
 
 
+def _replay(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    dlq_topic = args.dlq_topic or settings.topic_dlq_indexer
+    consumer = make_consumer(settings, group_id=None, client_id="akhbar-replay")
+    producer = make_producer(settings, client_id="akhbar-replay")
+    try:
+        report = replay_dead_letters(
+            consumer,
+            producer,
+            dlq_topic,
+            to_topic=args.to_topic,
+            dry_run=args.dry_run,
+            limit=args.limit,
+            selection=ReplayFilter(
+                reason_contains=args.reason_contains,
+                error_class=args.error_class,
+                since=args.since,
+                until=args.until,
+            ),
+        )
+    finally:
+        consumer.close()
+        producer.close()
+    print(json.dumps({"dlq_topic": dlq_topic, **asdict(report), "dry_run": args.dry_run}))
+    return 0
+
+
+def _reindex(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    es = make_es(settings, request_timeout=120)
+    wait_for_es(es, timeout_s=args.wait_s)
+    ensure_index(es, settings)
+    consumer = make_consumer(settings, group_id=None, client_id="akhbar-reindex")
+    producer = make_producer(settings, client_id="akhbar-reindex-dlq")
+    try:
+        report = reindex(es, consumer, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings)
+    finally:
+        consumer.close()
+        producer.close()
+    print(json.dumps(asdict(report), ensure_ascii=False))
+    return 0
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = IndexerSettings()
     parser = argparse.ArgumentParser(prog="indexer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="consume enriched articles and index them")
     run.add_argument("--max-batch-size", type=int, default=settings.max_batch_size, help="documents per bulk")
-    run.add_argument("--max-batch-time-ms", type=int, default=settings.max_batch_time_ms,
-                     help="flush a partial batch after this many ms")
-    run.add_argument("--max-messages", type=int, default=None, help="exit after N messages (tests, backfills)")
+    run.add_argument(
+        "--max-batch-time-ms",
+        type=int,
+        default=settings.max_batch_time_ms,
+        help="flush a partial batch after this many ms",
+    )
+    run.add_argument(
+        "--max-messages", type=int, default=None, help="exit after N messages (tests, backfills)"
+    )
     run.add_argument("--idle-exit-s", type=float, default=None, help="exit after N idle seconds")
     run.add_argument("--wait-s", type=float, default=120.0, help="how long to wait for Elasticsearch")
+    replay = sub.add_parser("replay-dlq", help="re-publish dead-lettered messages to their input topic")
+    replay.add_argument("--dlq-topic", help="default: the indexer's dead-letter topic")
+    replay.add_argument("--to-topic", help="default: the topic each letter came from")
+    replay.add_argument("--reason-contains", help="only letters whose reason contains this text")
+    replay.add_argument("--error-class", help="only letters with this error class")
+    replay.add_argument("--since", type=datetime.fromisoformat, help="ISO 8601; letters failed at/after")
+    replay.add_argument("--until", type=datetime.fromisoformat, help="ISO 8601; letters failed at/before")
+    replay.add_argument("--limit", type=int, help="replay at most N letters")
+    replay.add_argument("--dry-run", action="store_true", help="count what would be replayed")
+    rebuild = sub.add_parser(
+        "reindex",
+        help="rebuild a new index version from the enriched topic, then switch the aliases (zero downtime)",
+    )
+    rebuild.add_argument("--wait-s", type=float, default=120.0, help="how long to wait for Elasticsearch")
     args = parser.parse_args(argv)
-    settings = settings.model_copy(update={"max_batch_size": args.max_batch_size,
-                                           "max_batch_time_ms": args.max_batch_time_ms})
+    if args.command == "run":
+        settings = settings.model_copy(
+            update={"max_batch_size": args.max_batch_size, "max_batch_time_ms": args.max_batch_time_ms}
+        )
     configure_logging("indexer", settings.log_level)
     try:
+        if args.command == "replay-dlq":
+            return _replay(args, settings)
+        if args.command == "reindex":
+            return _reindex(args, settings)
         return _run(args, settings)
     except TransientError as err:
         log.error("dependency unavailable", extra={"error": str(err)})

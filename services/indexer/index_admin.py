@@ -12,12 +12,17 @@ from indexer.settings import IndexerSettings
 log = logging.getLogger(__name__)
 
 
-def ensure_templates(es: Elasticsearch, settings: IndexerSettings, *, refresh_interval: str | None = None) -> None:
+def ensure_templates(
+    es: Elasticsearch, settings: IndexerSettings, *, refresh_interval: str | None = None
+) -> None:
     prefix = settings.index_prefix
     es.cluster.put_component_template(
         name=f"{prefix}-settings",
-        **settings_component(shards=settings.index_shards, replicas=settings.index_replicas,
-                             refresh_interval=refresh_interval or settings.refresh_interval),
+        **settings_component(
+            shards=settings.index_shards,
+            replicas=settings.index_replicas,
+            refresh_interval=refresh_interval or settings.refresh_interval,
+        ),
     )
     es.cluster.put_component_template(name=f"{prefix}-mappings", **mappings_component())
     es.indices.put_index_template(

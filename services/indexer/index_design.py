@@ -23,15 +23,25 @@ SINGLE_PROCLITIC = "^[وفبلك](?=\\p{L}{3,})"
 # Components every analyzer below relies on; the local stack checks each of them.
 REQUIRED_COMPONENTS = {
     "tokenizer": ["standard"],
-    "filter": ["lowercase", "decimal_digit", "stop", "arabic_normalization", "persian_normalization",
-               "arabic_stem", "pattern_replace"],
+    "filter": [
+        "lowercase",
+        "decimal_digit",
+        "stop",
+        "arabic_normalization",
+        "persian_normalization",
+        "arabic_stem",
+        "pattern_replace",
+    ],
 }
 
 ANALYSIS: dict[str, Any] = {
     "filter": {
         "akhbar_arabic_stop": {"type": "stop", "stopwords": "_arabic_"},
-        "akhbar_strip_stacked_prefixes": {"type": "pattern_replace", "pattern": STACKED_PREFIXES,
-                                          "replacement": ""},
+        "akhbar_strip_stacked_prefixes": {
+            "type": "pattern_replace",
+            "pattern": STACKED_PREFIXES,
+            "replacement": "",
+        },
         "akhbar_strip_proclitic": {"type": "pattern_replace", "pattern": SINGLE_PROCLITIC, "replacement": ""},
     },
     "analyzer": {
@@ -39,8 +49,14 @@ ANALYSIS: dict[str, Any] = {
         "akhbar_arabic": {
             "type": "custom",
             "tokenizer": "standard",
-            "filter": ["lowercase", "decimal_digit", "akhbar_arabic_stop", "arabic_normalization",
-                       "persian_normalization", "arabic_stem"],
+            "filter": [
+                "lowercase",
+                "decimal_digit",
+                "akhbar_arabic_stop",
+                "arabic_normalization",
+                "persian_normalization",
+                "arabic_stem",
+            ],
         },
         # Exact sub-field: normalised spelling, no stemming, no stopwords (phrases, names).
         "akhbar_arabic_exact": {
@@ -52,9 +68,16 @@ ANALYSIS: dict[str, Any] = {
         "akhbar_arabic_clitic": {
             "type": "custom",
             "tokenizer": "standard",
-            "filter": ["lowercase", "decimal_digit", "akhbar_arabic_stop", "arabic_normalization",
-                       "persian_normalization", "akhbar_strip_stacked_prefixes", "akhbar_strip_proclitic",
-                       "arabic_stem"],
+            "filter": [
+                "lowercase",
+                "decimal_digit",
+                "akhbar_arabic_stop",
+                "arabic_normalization",
+                "persian_normalization",
+                "akhbar_strip_stacked_prefixes",
+                "akhbar_strip_proclitic",
+                "arabic_stem",
+            ],
         },
     },
 }
@@ -70,8 +93,13 @@ def _arabic_text(*, keyword: bool = False) -> dict[str, Any]:
     return {"type": "text", "analyzer": "akhbar_arabic", "index_options": "offsets", "fields": fields}
 
 
-_LANGUAGE = {"properties": {"code": {"type": "keyword"}, "script": {"type": "keyword"},
-                            "confidence": {"type": "float"}}}
+_LANGUAGE = {
+    "properties": {
+        "code": {"type": "keyword"},
+        "script": {"type": "keyword"},
+        "confidence": {"type": "float"},
+    }
+}
 
 MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -83,8 +111,11 @@ MAPPINGS: dict[str, Any] = {
         "source": {"type": "keyword"},
         "title": _arabic_text(keyword=True),
         "body": _arabic_text(),
-        "byline": {"type": "text", "analyzer": "akhbar_arabic_exact",
-                   "fields": {"keyword": {"type": "keyword", "ignore_above": 256}}},
+        "byline": {
+            "type": "text",
+            "analyzer": "akhbar_arabic_exact",
+            "fields": {"keyword": {"type": "keyword", "ignore_above": 256}},
+        },
         "published_at": {"type": "date"},
         "date_source": {"type": "keyword"},
         "updated_at": {"type": "date"},
@@ -139,6 +170,7 @@ MAPPINGS: dict[str, Any] = {
 
 
 def settings_component(*, shards: int, replicas: int, refresh_interval: str) -> dict[str, Any]:
+    """Operational settings, tuned per deployment."""
     return {
         "template": {
             "settings": {
@@ -146,14 +178,16 @@ def settings_component(*, shards: int, replicas: int, refresh_interval: str) -> 
                     "number_of_shards": shards,
                     "number_of_replicas": replicas,
                     "refresh_interval": refresh_interval,
-                },
-                "analysis": ANALYSIS,
+                }
             }
         },
-        "_meta": {"description": "Akhbar articles: analysis and shard settings", "design_version": 1},
+        "_meta": {"description": "Akhbar articles: shard and refresh settings", "design_version": 1},
     }
 
 
 def mappings_component() -> dict[str, Any]:
-    return {"template": {"mappings": MAPPINGS},
-            "_meta": {"description": "Akhbar articles: field mappings", "design_version": 1}}
+    """Mappings together with the analysis they reference (ES validates a component on its own)."""
+    return {
+        "template": {"settings": {"analysis": ANALYSIS}, "mappings": MAPPINGS},
+        "_meta": {"description": "Akhbar articles: Arabic analysis and field mappings", "design_version": 1},
+    }

@@ -19,6 +19,10 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
+from akhbar.errors import DocumentRejected, InvalidMessage, SearchUnavailable
+from akhbar.kafka import DeadLetterPublisher
+from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
+from akhbar.observability import Heartbeat
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 from kafka import KafkaConsumer
@@ -27,10 +31,6 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
-from akhbar.errors import InvalidMessage, SearchUnavailable
-from akhbar.kafka import DeadLetterPublisher
-from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
-from akhbar.observability import Heartbeat
 from indexer.documents import to_action
 from indexer.settings import IndexerSettings
 
@@ -38,13 +38,30 @@ log = logging.getLogger(__name__)
 
 DOCS = Counter("akhbar_indexer_documents_total", "Documents settled, by outcome", ["outcome"])
 BULK_SECONDS = Histogram("akhbar_indexer_bulk_seconds", "Duration of one bulk round trip")
-BATCH_DOCS = Histogram("akhbar_indexer_batch_documents", "Documents per flushed batch",
-                       buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500))
-RETRIES = Counter("akhbar_indexer_transient_failures_total", "Bulk attempts that failed transiently", ["kind"])
+BATCH_DOCS = Histogram(
+    "akhbar_indexer_batch_documents",
+    "Documents per flushed batch",
+    buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500),
+)
+RETRIES = Counter(
+    "akhbar_indexer_transient_failures_total", "Bulk attempts that failed transiently", ["kind"]
+)
 PAUSED = Gauge("akhbar_indexer_paused", "1 while partitions are paused for back-pressure")
 COMMITS = Counter("akhbar_indexer_commits_total", "Offset commits, by result", ["result"])
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+_REASON_CHARS = 300  # ES echoes field values in reasons; a 40 KB term must not flood the envelope
+
+
+def _es_reason(error: object) -> str:
+    """'reason; caused by type: reason', each part cut to a readable length."""
+    if not isinstance(error, dict):
+        return str(error)[:_REASON_CHARS]
+    reason = str(error.get("reason", ""))[:_REASON_CHARS]
+    caused = error.get("caused_by")
+    if isinstance(caused, dict):
+        reason += f"; caused by {caused.get('type')}: {str(caused.get('reason', ''))[:_REASON_CHARS]}"
+    return reason
 
 
 @dataclass
@@ -88,13 +105,24 @@ class _Rebalance(ConsumerRebalanceListener):
         self._indexer.on_revoked(set(revoked))
 
     def on_partitions_assigned(self, assigned: Any) -> None:
-        log.info("partitions assigned", extra={"partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)})
+        log.info(
+            "partitions assigned",
+            extra={"partitions": sorted(f"{tp.topic}[{tp.partition}]" for tp in assigned)},
+        )
 
 
 class BatchIndexer:
-    def __init__(self, consumer: KafkaConsumer, es: Elasticsearch, dlq: DeadLetterPublisher,
-                 settings: IndexerSettings, *, index: str | None = None, heartbeat: Heartbeat | None = None,
-                 clock: Callable[[], float] = time.monotonic) -> None:
+    def __init__(
+        self,
+        consumer: KafkaConsumer,
+        es: Elasticsearch,
+        dlq: DeadLetterPublisher,
+        settings: IndexerSettings,
+        *,
+        index: str | None = None,
+        heartbeat: Heartbeat | None = None,
+        clock: Callable[[], float] = time.monotonic,
+    ) -> None:
         self._consumer = consumer
         self._es = es
         self._dlq = dlq
@@ -144,13 +172,24 @@ class BatchIndexer:
                 log.warning("shutdown with an unwritten batch; it was not committed and will be re-read")
 
     # -- batching ------------------------------------------------------------------
-    def _accept(self, tp: TopicPartition, offset: int, key: bytes | None, value: bytes | None, now: float) -> None:
+    def _accept(
+        self, tp: TopicPartition, offset: int, key: bytes | None, value: bytes | None, now: float
+    ) -> None:
         try:
             article = decode(EnrichedArticle, value, topic=tp.topic, partition=tp.partition, offset=offset)
         except InvalidMessage as err:
-            self._dlq.publish(DeadLetter.build(stage=Stage.INDEXER, error=err, original=value, key=key,
-                                               topic=tp.topic, partition=tp.partition, offset=offset,
-                                               reason=err.reason))
+            self._dlq.publish(
+                DeadLetter.build(
+                    stage=Stage.INDEXER,
+                    error=err,
+                    original=value,
+                    key=key,
+                    topic=tp.topic,
+                    partition=tp.partition,
+                    offset=offset,
+                    reason=err.reason,
+                )
+            )
             DOCS.labels("dead_lettered").inc()
             self._batch.note_offset(tp, offset, now)
             self.settled += 1
@@ -165,10 +204,12 @@ class BatchIndexer:
         if self._retry_at is not None:
             return now >= self._retry_at
         b = self._batch
-        return (len(b.pending) >= self._settings.max_batch_size
-                or b.size_bytes >= self._settings.max_batch_bytes
-                or (b.started is not None and (now - b.started) * 1000 >= self._settings.max_batch_time_ms)
-                or not b.pending)
+        return (
+            len(b.pending) >= self._settings.max_batch_size
+            or b.size_bytes >= self._settings.max_batch_bytes
+            or (b.started is not None and (now - b.started) * 1000 >= self._settings.max_batch_time_ms)
+            or not b.pending
+        )
 
     # -- flushing ------------------------------------------------------------------
     def _flush(self, *, final: bool = False) -> None:
@@ -191,8 +232,7 @@ class BatchIndexer:
         """Bulk the pending documents; leaves in ``pending`` only those still to retry."""
         if not pending:
             return
-        by_id = {p.article.id: p for p in pending}
-        retry: dict[str, _Pending] = {}
+        retry: list[_Pending] = []
         started = time.perf_counter()
         try:
             results = helpers.streaming_bulk(
@@ -202,13 +242,11 @@ class BatchIndexer:
                 max_chunk_bytes=self._settings.max_batch_bytes * 2,
                 raise_on_error=False,
                 raise_on_exception=True,
-                max_retries=2,
-                initial_backoff=self._settings.retry_initial_backoff_ms / 1000,
-                max_backoff=self._settings.retry_max_backoff_ms / 1000,
+                max_retries=0,  # 429s come back as transient results; our backoff retries them in order
             )
-            for ok, item in results:
+            # Without the helper's retries, results arrive in the order of the actions.
+            for p, (ok, item) in zip(pending, results, strict=True):
                 op = next(iter(item.values()))
-                p = by_id[op["_id"]]
                 if ok:
                     DOCS.labels("indexed").inc()
                     continue
@@ -218,23 +256,23 @@ class BatchIndexer:
                 if status == 409 and etype == "version_conflict_engine_exception":
                     DOCS.labels("stale").inc()  # ES already holds this revision or a newer one
                 elif status in _TRANSIENT_STATUS:
-                    retry[p.article.id] = p
+                    retry.append(p)
                 else:
-                    reason = error.get("reason", "") if isinstance(error, dict) else ""
-                    caused = error.get("caused_by", {}) if isinstance(error, dict) else {}
-                    if caused:
-                        reason = f"{reason}; caused by {caused.get('type')}: {caused.get('reason')}"
-                    self._dlq.publish(DeadLetter.build(
-                        stage=Stage.INDEXER, error=RuntimeError(etype), original=p.value, key=p.key,
-                        topic=p.tp.topic, partition=p.tp.partition, offset=p.offset,
-                        url=p.article.url, reason=f"elasticsearch {status} {etype}: {reason}"))
+                    rejected = DocumentRejected(status, etype, _es_reason(error))
+                    self._dlq.publish(
+                        DeadLetter.build(
+                            stage=Stage.INDEXER, error=rejected, original=p.value, key=p.key,
+                            topic=p.tp.topic, partition=p.tp.partition, offset=p.offset,
+                            url=p.article.url, reason=str(rejected),
+                        )
+                    )
                     DOCS.labels("dead_lettered").inc()
         except (ESConnectionError, TransportError, ApiError) as err:
             raise SearchUnavailable(f"bulk of {len(pending)} documents failed: {err}") from err
         finally:
             BULK_SECONDS.observe(time.perf_counter() - started)
         if retry:
-            pending[:] = list(retry.values())
+            pending[:] = retry
             raise SearchUnavailable(f"{len(retry)} documents got a transient status; will retry")
 
     def _commit(self, offsets: dict[TopicPartition, int]) -> None:
@@ -262,8 +300,10 @@ class BatchIndexer:
         self._retry_at = self._clock() + delay
         self._backoff_s = min(self._backoff_s * 2, self._settings.retry_max_backoff_ms / 1000)
         self._heartbeat.detail["paused"] = True
-        log.warning("elasticsearch unavailable; partitions paused",
-                    extra={"retry_in_s": round(delay, 2), "error": str(err)[:300]})
+        log.warning(
+            "elasticsearch unavailable; partitions paused",
+            extra={"retry_in_s": round(delay, 2), "error": str(err)[:300]},
+        )
 
     def _resume(self) -> None:
         paused = self._consumer.paused()

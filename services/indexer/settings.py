@@ -2,9 +2,8 @@
 
 from __future__ import annotations
 
-from pydantic import Field
-
 from akhbar.settings import CommonSettings
+from pydantic import Field
 
 
 class IndexerSettings(CommonSettings):

@@ -13,10 +13,9 @@ import time
 from pathlib import Path
 
 import pytest
-from elasticsearch import Elasticsearch
-
 from akhbar.devsite import DevSite
 from akhbar.messages import article_id
+from elasticsearch import Elasticsearch
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 
@@ -31,7 +30,9 @@ def _wait(predicate, timeout_s: float, what: str, procs: dict[str, subprocess.Po
         for name, p in procs.items():
             if p.poll() is not None and name != "fetcher":
                 out = p.stdout.read().decode("utf-8", "replace") if p.stdout else ""
-                raise AssertionError(f"{name} exited with {p.returncode} while waiting for {what}:\n{out[-4000:]}")
+                raise AssertionError(
+                    f"{name} exited with {p.returncode} while waiting for {what}:\n{out[-4000:]}"
+                )
         time.sleep(0.5)
     raise AssertionError(f"timed out after {timeout_s}s waiting for {what}")
 
@@ -51,8 +52,9 @@ def _stop(procs: dict[str, subprocess.Popen]) -> dict[str, str]:
     return outputs
 
 
-def test_two_arabic_articles_end_to_end(kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path,
-                                        python: str) -> None:
+def test_two_arabic_articles_end_to_end(
+    kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path, python: str
+) -> None:
     env = {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
@@ -76,20 +78,48 @@ def test_two_arabic_articles_end_to_end(kafka_bootstrap: str, es_url: str, uniqu
         sources = tmp_path / "sources.yaml"
         sources.write_text(
             "sources:\n  - name: e2e-site\n    kind: feed\n"
-            f"    urls: ['{site.base}/feed.rss']\n    allow_private_addresses: true\n", encoding="utf-8")
-        fetch = subprocess.run([python, "-m", "fetcher", "--sources", str(sources), "once"], cwd=ROOT, env=env,
-                               capture_output=True, timeout=180)
+            f"    urls: ['{site.base}/feed.rss']\n    allow_private_addresses: true\n",
+            encoding="utf-8",
+        )
+        fetch = subprocess.run(
+            [python, "-m", "fetcher", "--sources", str(sources), "once"],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            timeout=180,
+        )
         assert fetch.returncode == 0, fetch.stderr.decode()[-4000:]
         assert '"published": 2' in fetch.stdout.decode(), fetch.stdout.decode()
 
         procs = {
-            "enricher": subprocess.Popen([python, "-m", "enricher", "worker", "--loglevel", "warning",
-                                          "--web-port", "0", "--web-host", "127.0.0.1"], cwd=ROOT, env=env,
-                                         stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
-            "indexer": subprocess.Popen([python, "-m", "indexer", "run"], cwd=ROOT, env=env,
-                                        stdout=subprocess.PIPE, stderr=subprocess.STDOUT),
+            "enricher": subprocess.Popen(
+                [
+                    python,
+                    "-m",
+                    "enricher",
+                    "worker",
+                    "--loglevel",
+                    "warn",
+                    "--web-port",
+                    "0",
+                    "--web-host",
+                    "127.0.0.1",
+                ],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            ),
+            "indexer": subprocess.Popen(
+                [python, "-m", "indexer", "run"],
+                cwd=ROOT,
+                env=env,
+                stdout=subprocess.PIPE,
+                stderr=subprocess.STDOUT,
+            ),
         }
         try:
+
             def indexed() -> bool:
                 if not es.indices.exists_alias(name=unique_name):
                     return False
@@ -98,8 +128,13 @@ def test_two_arabic_articles_end_to_end(kafka_bootstrap: str, es_url: str, uniqu
 
             _wait(indexed, 240, "two indexed documents", procs)
             # A second poll of the same feed publishes nothing new (seen URLs survive in the state file).
-            again = subprocess.run([python, "-m", "fetcher", "--sources", str(sources), "once"], cwd=ROOT, env=env,
-                                   capture_output=True, timeout=180)
+            again = subprocess.run(
+                [python, "-m", "fetcher", "--sources", str(sources), "once"],
+                cwd=ROOT,
+                env=env,
+                capture_output=True,
+                timeout=180,
+            )
             assert again.returncode == 0, again.stderr.decode()[-4000:]
             assert '"published": 0' in again.stdout.decode()
             time.sleep(2.0)
@@ -124,8 +159,16 @@ def test_two_arabic_articles_end_to_end(kafka_bootstrap: str, es_url: str, uniqu
     assert water["body"].startswith("استقبل وزير الخارجية أحمد الصالح")
 
     def ids_for(text: str) -> set[str]:
-        res = es.search(index=unique_name, query={"multi_match": {
-            "query": text, "fields": ["title", "title.clitic", "body", "body.clitic"], "operator": "and"}})
+        res = es.search(
+            index=unique_name,
+            query={
+                "multi_match": {
+                    "query": text,
+                    "fields": ["title", "title.clitic", "body", "body.clitic"],
+                    "operator": "and",
+                }
+            },
+        )
         return {h["_id"] for h in res["hits"]["hits"]}
 
     water_id = article_id(water_url)
@@ -134,4 +177,6 @@ def test_two_arabic_articles_end_to_end(kafka_bootstrap: str, es_url: str, uniqu
     assert ids_for("وزاره الخارجيه") == {water_id}
     assert ids_for("عمان") == {water_id}  # the page says بعمّان: proclitic ب and shadda
     assert ids_for("٢٠٢٦ منحه") == {water_id}  # Arabic-Indic digits match, ة↔ه
-    es.indices.delete(index=f"{unique_name}-v*")
+    for name in es.indices.get(index=f"{unique_name}-v*"):
+        es.indices.delete(index=name)
+    es.indices.delete_index_template(name=unique_name)

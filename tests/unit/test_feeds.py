@@ -1,7 +1,6 @@
 from __future__ import annotations
 
 import pytest
-
 from akhbar.errors import ExtractionError
 from fetcher.feeds import parse_feed, parse_sitemap
 
@@ -47,7 +46,9 @@ EXTERNAL = b"""<?xml version="1.0"?>
 
 def test_rss2_items_with_categories() -> None:
     items = parse_feed(RSS, url="https://n.example.org/rss")
-    assert [(i.url, i.title, i.tags) for i in items] == [("https://n.example.org/1", "خبر أول", ("سياسة", "محلي"))]
+    assert [(i.url, i.title, i.tags) for i in items] == [
+        ("https://n.example.org/1", "خبر أول", ("سياسة", "محلي"))
+    ]
     assert items[0].published == "Wed, 04 Feb 2026 09:30:00 +0200"
 
 
@@ -63,14 +64,20 @@ def test_rdf_items() -> None:
 
 def test_sitemap_index_lists_child_sitemaps() -> None:
     items = parse_sitemap(INDEX, url="https://n.example.org/sitemap.xml")
-    assert [(i.url, i.is_sitemap) for i in items] == [("https://n.example.org/sitemap-news.xml", True),
-                                                       ("https://n.example.org/sitemap-2026-02.xml", True)]
+    assert [(i.url, i.is_sitemap) for i in items] == [
+        ("https://n.example.org/sitemap-news.xml", True),
+        ("https://n.example.org/sitemap-2026-02.xml", True),
+    ]
 
 
 def test_google_news_sitemap_metadata() -> None:
     first, plain = parse_sitemap(NEWS, url="https://n.example.org/sitemap-news.xml")
     assert (first.url, first.title, first.published, first.tags) == (
-        "https://n.example.org/gn-1", "عنوان الخبر", "2026-02-04T10:00:00+03:00", ("سياسة", "الأردن"))
+        "https://n.example.org/gn-1",
+        "عنوان الخبر",
+        "2026-02-04T10:00:00+03:00",
+        ("سياسة", "الأردن"),
+    )
     assert (plain.url, plain.published, plain.title) == ("https://n.example.org/plain", "2026-02-03", None)
 
 

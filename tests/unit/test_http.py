@@ -7,7 +7,6 @@ import time
 
 import httpx
 import pytest
-
 from fetcher.http import FetchRefused, PoliteClient, RequestPolicy, SourceUnavailable, assert_public
 from fetcher.settings import FetcherSettings
 
@@ -32,8 +31,14 @@ def test_conditional_get_sends_validators_and_reports_304() -> None:
         seen.append(dict(request.headers))
         return httpx.Response(304)
 
-    result = _run(_client(handler).get("https://news.example.org/feed", PUBLIC, etag='"v1"',
-                                       last_modified="Wed, 04 Feb 2026 09:00:00 GMT"))
+    result = _run(
+        _client(handler).get(
+            "https://news.example.org/feed",
+            PUBLIC,
+            etag='"v1"',
+            last_modified="Wed, 04 Feb 2026 09:00:00 GMT",
+        )
+    )
     assert result.not_modified
     assert seen[0]["if-none-match"] == '"v1"'
     assert seen[0]["if-modified-since"] == "Wed, 04 Feb 2026 09:00:00 GMT"
@@ -108,8 +113,17 @@ def test_robots_disallow_is_honoured() -> None:
     assert info.value.kind == "robots"
 
 
-@pytest.mark.parametrize("url", ["http://127.0.0.1:8080/x", "http://10.1.2.3/x", "http://169.254.169.254/latest",
-                                 "http://[::1]/x", "http://localhost/x", "file:///etc/passwd"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "http://127.0.0.1:8080/x",
+        "http://10.1.2.3/x",
+        "http://169.254.169.254/latest",
+        "http://[::1]/x",
+        "http://localhost/x",
+        "file:///etc/passwd",
+    ],
+)
 def test_ssrf_guard_refuses_non_public_targets(url: str) -> None:
     with pytest.raises(FetchRefused):
         _run(assert_public(url, allow_private=False))

@@ -4,7 +4,6 @@ import json
 from datetime import UTC, datetime
 
 import pytest
-
 from akhbar.errors import InvalidMessage
 from akhbar.messages import DeadLetter, RawArticle, Stage, article_id, decode, encode
 
@@ -63,9 +62,21 @@ def test_unknown_schema_version_is_rejected() -> None:
 
 def test_dead_letter_keeps_original_bytes_and_context() -> None:
     original = "ليس JSON".encode()
-    letter = DeadLetter.build(stage=Stage.ENRICHER, error=ValueError("bad"), original=original, key=b"k1",
-                              topic="raw", partition=0, offset=7, reason="RawArticle invalid at <root>")
+    letter = DeadLetter.build(
+        stage=Stage.ENRICHER,
+        error=ValueError("bad"),
+        original=original,
+        key=b"k1",
+        topic="raw",
+        partition=0,
+        offset=7,
+        reason="RawArticle invalid at <root>",
+    )
     back = decode(DeadLetter, encode(letter))
     assert back.original() == original
-    assert (back.stage, back.error_class, back.reason) == (Stage.ENRICHER, "ValueError", "RawArticle invalid at <root>")
+    assert (back.stage, back.error_class, back.reason) == (
+        Stage.ENRICHER,
+        "ValueError",
+        "RawArticle invalid at <root>",
+    )
     assert (back.topic, back.partition, back.offset, back.original_key) == ("raw", 0, 7, "k1")

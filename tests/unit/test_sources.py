@@ -3,7 +3,6 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
-
 from fetcher.sources import SourceKind, SourcesFileError, load_sources
 
 ROOT = Path(__file__).resolve().parents[2]
@@ -29,16 +28,25 @@ def test_valid_file(tmp_path: Path) -> None:
 @pytest.mark.parametrize(
     ("body", "message"),
     [
-        ("sources:\n  - name: ok\n    kind: feed\n    urls: ['https://a.example.org/f']\n"
-         "  - name: bad\n    kind: podcast\n    urls: ['https://a.example.org/f']\n",
-         ":5: source 'bad': kind: Input should be"),
-        ("sources:\n  - name: tz\n    kind: feed\n    urls: ['https://a.example.org/f']\n    timezone: Mars/Base\n",
-         ":2: source 'tz': timezone: Value error, unknown timezone 'Mars/Base'"),
+        (
+            "sources:\n  - name: ok\n    kind: feed\n    urls: ['https://a.example.org/f']\n"
+            "  - name: bad\n    kind: podcast\n    urls: ['https://a.example.org/f']\n",
+            ":5: source 'bad': kind: Input should be",
+        ),
+        (
+            "sources:\n  - name: tz\n    kind: feed\n    urls: ['https://a.example.org/f']\n    timezone: Mars/Base\n",
+            ":2: source 'tz': timezone: Value error, unknown timezone 'Mars/Base'",
+        ),
         ("sources:\n  - name: x\n    kind: feed\n    urls: ['not a url']\n", ":2: source 'x': urls.0:"),
-        ("sources:\n  - name: d\n    kind: feed\n    urls: ['https://a.example.org/f']\n"
-         "  - name: d\n    kind: feed\n    urls: ['https://a.example.org/g']\n",
-         ":5: duplicate source name 'd' (first at line 2)"),
-        ("sources:\n  - name: typo\n    kind: feed\n    url: ['https://a.example.org/f']\n", ":2: source 'typo':"),
+        (
+            "sources:\n  - name: d\n    kind: feed\n    urls: ['https://a.example.org/f']\n"
+            "  - name: d\n    kind: feed\n    urls: ['https://a.example.org/g']\n",
+            ":5: duplicate source name 'd' (first at line 2)",
+        ),
+        (
+            "sources:\n  - name: typo\n    kind: feed\n    url: ['https://a.example.org/f']\n",
+            ":2: source 'typo':",
+        ),
         ("sources: [\n", "not valid YAML"),
         ("feeds: []\n", "expected a top-level 'sources:' list"),
     ],
@@ -53,7 +61,11 @@ def test_errors_name_the_line(tmp_path: Path, body: str, message: str) -> None:
 
 
 def test_bundled_demo_sources_are_valid(tmp_path: Path) -> None:
-    text = (ROOT / "deploy/demo/site/sources.yaml").read_text(encoding="utf-8").replace("{base}", "http://127.0.0.1:1")
+    text = (
+        (ROOT / "deploy/demo/site/sources.yaml")
+        .read_text(encoding="utf-8")
+        .replace("{base}", "http://127.0.0.1:1")
+    )
     f = tmp_path / "demo.yaml"
     f.write_text(text, encoding="utf-8")
     (demo,) = load_sources(f)

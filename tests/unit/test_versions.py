@@ -9,8 +9,11 @@ ROOT = Path(__file__).resolve().parents[2]
 
 
 def _pins() -> dict[str, str]:
-    pairs = (line.split("=", 1) for line in (ROOT / "deploy/versions.env").read_text().splitlines()
-             if "=" in line and not line.startswith("#"))
+    pairs = (
+        line.split("=", 1)
+        for line in (ROOT / "deploy/versions.env").read_text().splitlines()
+        if "=" in line and not line.startswith("#")
+    )
     return {k.strip(): v.strip() for k, v in pairs}
 
 
