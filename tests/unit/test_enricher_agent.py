@@ -1,0 +1,98 @@
+"""The faust agent in faust's test context: outbound topics' ``send`` are AsyncMocks (faust's testing guide)."""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Iterator
+from datetime import UTC, datetime
+from typing import Any
+from unittest.mock import AsyncMock, patch
+
+import pytest
+
+from akhbar.messages import DeadLetter, EnrichedArticle, RawArticle, Stage, article_id, decode, encode
+from enricher import streams
+from enricher.app import app, dlq_topic, enriched_topic
+
+URL = "https://news.example.org/2026/02/04/water"
+
+
+def raw_article() -> RawArticle:
+    return RawArticle(
+        id=article_id(URL), url=URL, source="example", fetched_at=datetime(2026, 2, 4, 8, tzinfo=UTC), revision=7,
+        title="وزير الخارجية الأردني أيمن الصفدي يستقبل نظيره الفرنسي في عمان",
+        body=("استقبل وزير الخارجية الأردني أيمن الصفدي اليوم في عمان وزير الخارجية الفرنسي، وبحث الجانبان "
+              "تطورات الأوضاع في المنطقة والعلاقات الثنائية بين البلدين. وأكد الصفدي أن الأردن يدعم "
+              "جهود مجلس الأمن الدولي لوقف إطلاق النار."),
+        tags=["سياسة"],
+    )
+
+
+def _acked(*_: Any, **__: Any) -> asyncio.Future[None]:
+    future: asyncio.Future[None] = asyncio.get_running_loop().create_future()
+    future.set_result(None)
+    return future
+
+
+@pytest.fixture
+def sends() -> Iterator[tuple[AsyncMock, AsyncMock]]:
+    app.conf.store = "memory://"
+    app.flow_control.resume()
+    with patch.object(enriched_topic, "send", AsyncMock(side_effect=_acked)) as ok, \
+         patch.object(dlq_topic, "send", AsyncMock(side_effect=_acked)) as dead:
+        yield ok, dead
+
+
+def _run(values: list[tuple[bytes, bytes]], until: Any) -> None:
+    async def main() -> None:
+        async with streams.enrich_articles.test_context() as agent:
+            for key, value in values:
+                await agent.put(key=key, value=value)
+            for _ in range(200):
+                if until():
+                    return
+                await asyncio.sleep(0.05)
+            raise AssertionError("agent did not produce in time")
+
+    asyncio.run(main())
+
+
+def test_valid_article_is_enriched_and_keyed_by_id(sends: tuple[AsyncMock, AsyncMock]) -> None:
+    ok, dead = sends
+    raw = raw_article()
+    _run([(raw.id.encode(), encode(raw))], until=lambda: ok.call_count == 1)
+    assert dead.call_count == 0
+    kwargs = ok.call_args.kwargs
+    assert kwargs["key"] == raw.id.encode()
+    enriched = decode(EnrichedArticle, kwargs["value"])
+    assert enriched.id == raw.id and enriched.revision == 7 and enriched.title == raw.title
+    assert (enriched.language.code, enriched.language.script) == ("ar", "Arab")
+    assert enriched.topics[0].code == "politics"
+    assert set(enriched.model_versions) == {"language", "ner", "topics"}
+    names = {(e.type, e.normalized) for e in enriched.entities}
+    assert ("LOC", "عمان") in names
+
+
+def test_invalid_and_valid_messages_in_one_batch(sends: tuple[AsyncMock, AsyncMock]) -> None:
+    ok, dead = sends
+    raw = raw_article()
+    _run([(b"k1", b"{not json"), (raw.id.encode(), encode(raw)), (b"k2", b'{"id": "x"}')],
+         until=lambda: ok.call_count == 1 and dead.call_count == 2)
+    letters = [decode(DeadLetter, c.kwargs["value"]) for c in dead.call_args_list]
+    assert [(d.stage, d.error_class, d.original_key) for d in letters] == [
+        (Stage.ENRICHER, "InvalidMessage", "k1"), (Stage.ENRICHER, "InvalidMessage", "k2")]
+    assert letters[0].original() == b"{not json"
+    assert letters[1].reason.startswith("RawArticle invalid at ")
+    assert [d.offset for d in letters] == [0, 2]
+
+
+def test_enrichment_failure_is_dead_lettered_not_lost(sends: tuple[AsyncMock, AsyncMock]) -> None:
+    ok, dead = sends
+    raw = raw_article()
+    with patch.object(streams.enricher(), "enrich", side_effect=RuntimeError("model exploded")):
+        _run([(raw.id.encode(), encode(raw))], until=lambda: dead.call_count == 1)
+    letter = decode(DeadLetter, dead.call_args.kwargs["value"])
+    assert letter.error_class == "RuntimeError"
+    assert letter.reason == "enrichment failed: RuntimeError: model exploded"
+    assert decode(RawArticle, letter.original()) == raw
+    assert ok.call_count == 0
