@@ -107,6 +107,14 @@ def unique_name() -> str:
     return f"test-{uuid.uuid4().hex[:12]}"
 
 
+@pytest.fixture
+def free_port() -> int:
+    """A loopback port free right now (faust's web server needs a real port number)."""
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
 @pytest.fixture(scope="session")
 def python() -> str:
     return sys.executable

@@ -22,6 +22,7 @@ from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram,
 
 from enricher.app import app, dlq_topic, enriched_topic, raw_topic, settings
 from enricher.enrich import ArticleEnricher
+from enricher.language import warm_up
 
 log = logging.getLogger(__name__)
 
@@ -36,7 +37,10 @@ _last_batch = {"at": 0.0}
 
 @cache
 def enricher() -> ArticleEnricher:
-    return ArticleEnricher.load(body_language_prefix_chars=settings.body_language_prefix_chars)
+    """Models are loaded once per worker process, before the first batch."""
+    loaded = ArticleEnricher.load(body_language_prefix_chars=settings.body_language_prefix_chars)
+    warm_up()
+    return loaded
 
 
 def _dead_letter(event: EventT, error: Exception, reason: str) -> DeadLetter:
@@ -79,6 +83,7 @@ def process_event(event: EventT) -> tuple[bytes | None, bytes, bool]:
 
 @app.agent(raw_topic)
 async def enrich_articles(stream: StreamT[Any]) -> None:
+    enricher()
     async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
         pending = []
         for event in events:

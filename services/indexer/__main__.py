@@ -3,6 +3,7 @@
     python -m indexer run          consume enriched articles into Elasticsearch (the service)
     python -m indexer replay-dlq   re-publish dead-lettered messages after a fix
     python -m indexer reindex      rebuild a new index version from offset 0 and switch aliases
+    python -m indexer search "…"   search the read alias (filters, facets, highlights; --json)
 
 
 ``main`` only builds and runs; SIGINT/SIGTERM ask the loop to flush and stop.
@@ -28,6 +29,7 @@ from akhbar.replay import ReplayFilter, replay_dead_letters
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
 from indexer.reindex import reindex
+from indexer.search import SearchRejected, SearchRequest, SearchResponse, request_from, search
 from indexer.settings import IndexerSettings
 
 log = logging.getLogger("indexer")
@@ -115,6 +117,80 @@ def _reindex(args: argparse.Namespace, settings: IndexerSettings) -> int:
     return 0
 
 
+def _print_response(request: SearchRequest, response: SearchResponse) -> None:
+    print(f"{response.total} hits ({response.took_ms} ms) for {request.text!r}")
+    for n, hit in enumerate(response.hits, start=request.offset + 1):
+        src = hit.source
+        topics = ",".join(t.get("code", "") for t in src.get("topics", []))
+        when = str(src.get("published_at") or src.get("fetched_at") or "")[:10]
+        title = (hit.highlights.get("title") or [hit.title])[0]
+        score = f"{hit.score:.2f}" if hit.score is not None else "-"
+        print(f"{n:>3}. [{score}] {title}")
+        print(f"     {src.get('source', '')} · {when} · {topics} · {src.get('url', '')}")
+        for fragment in hit.highlights.get("body", [])[:2]:
+            print(f"     … {fragment} …")
+    facets = [("topics", response.topics), ("sources", response.sources), ("languages", response.languages)]
+    for name, buckets in facets:
+        if buckets:
+            print(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in buckets.items()))
+    if response.entities:
+        print("entities: " + ", ".join(f"{e.type}:{e.name} ({e.articles})" for e in response.entities))
+
+
+def _search(args: argparse.Namespace, settings: IndexerSettings) -> int:
+    request = request_from(
+        args.query,
+        topics=args.topic,
+        sources=args.source,
+        entities=args.entity,
+        languages=args.language,
+        date_from=args.date_from,
+        date_to=args.date_to,
+        fresh=args.fresh,
+        size=args.size,
+        offset=args.offset,
+        include_duplicates=not args.hide_duplicates,
+    )
+    es = make_es(settings)
+    index = args.index or settings.read_alias
+    try:
+        response = search(es, request, index=index)
+    except SearchRejected as err:
+        hint = " (nothing indexed yet? `python -m indexer run` creates it)" if err.status == 404 else ""
+        print(f"search on {index} refused: {err}{hint}", file=sys.stderr)
+        return 2
+    if args.json:
+        print(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
+    else:
+        _print_response(request, response)
+    return 0
+
+
+def _add_search_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser]) -> None:
+    find = sub.add_parser(
+        "search",
+        help="search indexed articles (Arabic-aware free text, filters, facets, highlights)",
+        description="Free text over title/body (normalised, stemmed, proclitic-aware) with filters. "
+        "Repeat a filter to OR its values. Example: "
+        'python -m indexer search "وزارة الخارجية" --topic politics --entity PER:أحمد --fresh',
+    )
+    find.add_argument("query", nargs="?", default="", help="free text; empty = newest articles first")
+    find.add_argument("--topic", action="append", default=[], help="topic code, e.g. politics")
+    find.add_argument("--source", action="append", default=[], help="source name (or original source)")
+    find.add_argument(
+        "--entity", action="append", default=[], help="TYPE:name (PER, LOC, ORG, MISC) or just a name"
+    )
+    find.add_argument("--language", action="append", default=[], help="ISO 639-1 code, e.g. ar")
+    find.add_argument("--from", dest="date_from", help="published at/after (ISO date or ES date math)")
+    find.add_argument("--to", dest="date_to", help="published at/before (ISO date or ES date math)")
+    find.add_argument("--fresh", action="store_true", help="rank recent articles higher (gauss decay)")
+    find.add_argument("--hide-duplicates", action="store_true", help="leave out near-duplicates")
+    find.add_argument("--size", type=int, default=10, help="hits per page")
+    find.add_argument("--offset", type=int, default=0, help="hits to skip (paging)")
+    find.add_argument("--index", help="index or alias to search (default: the read alias)")
+    find.add_argument("--json", action="store_true", help="print the parsed response as JSON")
+
+
 def main(argv: list[str] | None = None) -> int:
     settings = IndexerSettings()
     parser = argparse.ArgumentParser(prog="indexer", description=__doc__)
@@ -146,6 +222,7 @@ def main(argv: list[str] | None = None) -> int:
         help="rebuild a new index version from the enriched topic, then switch the aliases (zero downtime)",
     )
     rebuild.add_argument("--wait-s", type=float, default=120.0, help="how long to wait for Elasticsearch")
+    _add_search_parser(sub)
     args = parser.parse_args(argv)
     if args.command == "run":
         settings = settings.model_copy(
@@ -153,6 +230,8 @@ def main(argv: list[str] | None = None) -> int:
         )
     configure_logging("indexer", settings.log_level)
     try:
+        if args.command == "search":
+            return _search(args, settings)
         if args.command == "replay-dlq":
             return _replay(args, settings)
         if args.command == "reindex":

@@ -14,15 +14,24 @@ from __future__ import annotations
 
 from typing import Any
 
+# 2: invisible characters stripped, tanwin alef dropped, hamza carriers folded (ئ → ي, ؤ → و),
+# offsets on the clitic sub-fields (highlighting); a new index version
+# (``python -m indexer reindex``) is needed for existing indices to pick it up.
+DESIGN_VERSION = 2
+
 # Proclitic stacks (conjunction + preposition + article) and the bare article,
 # stripped only when at least two letters remain.
 STACKED_PREFIXES = "^(?:وبال|وكال|وفال|فبال|فكال|ولل|فلل|وال|فال|بال|كال|لل|ال)(?=\\p{L}{2,})"
 # One proclitic letter (and, so, by/with, for/to, like), stripped only when 3+ letters remain.
 SINGLE_PROCLITIC = "^[وفبلك](?=\\p{L}{3,})"
+# Characters with no letter value that break token equality when pasted into text or queries:
+# zero-width (non-)joiners and spaces, bidi marks and embeddings (RLM, ALM, LRE … PDI), BOM, soft hyphen.
+INVISIBLE = "[\\u00ad\\u061c\\u200b-\\u200f\\u202a-\\u202e\\u2066-\\u2069\\ufeff]+"
 
 # Components every analyzer below relies on; the local stack checks each of them.
 REQUIRED_COMPONENTS = {
     "tokenizer": ["standard"],
+    "char_filter": ["pattern_replace"],
     "filter": [
         "lowercase",
         "decimal_digit",
@@ -34,9 +43,31 @@ REQUIRED_COMPONENTS = {
     ],
 }
 
+# The accusative tanwin written with its alef (وفداً, وفدًا): the case ending, not part of the word.
+# Matched before arabic_normalization drops the fathatan; bare alef endings (سوريا) are left alone.
+TANWIN_ALEF = "(?<=\\p{L}{2})(?:\\u064b\\u0627|\\u0627\\u064b)$"
+
+# Shared normalisation, in order: case, digits, then letter forms. arabic_normalization folds
+# alef forms (أ إ آ → ا), ى → ي, ة → ه and drops harakat and tatweel; the two hamza filters fold
+# the carriers it leaves (ئ → ي, ؤ → و) exactly as akhbar.arabic.normalize_arabic does, so a
+# query typed without hamza (جايزة, مسوول) finds the written form (جائزة, مسؤول).
+_NORMALISE = [
+    "akhbar_strip_tanwin_alef",
+    "arabic_normalization",
+    "akhbar_hamza_on_yeh",
+    "akhbar_hamza_on_waw",
+    "persian_normalization",
+]
+
 ANALYSIS: dict[str, Any] = {
+    "char_filter": {
+        "akhbar_strip_invisible": {"type": "pattern_replace", "pattern": INVISIBLE, "replacement": ""},
+    },
     "filter": {
         "akhbar_arabic_stop": {"type": "stop", "stopwords": "_arabic_"},
+        "akhbar_strip_tanwin_alef": {"type": "pattern_replace", "pattern": TANWIN_ALEF, "replacement": ""},
+        "akhbar_hamza_on_yeh": {"type": "pattern_replace", "pattern": "ئ", "replacement": "ي"},
+        "akhbar_hamza_on_waw": {"type": "pattern_replace", "pattern": "ؤ", "replacement": "و"},
         "akhbar_strip_stacked_prefixes": {
             "type": "pattern_replace",
             "pattern": STACKED_PREFIXES,
@@ -48,32 +79,27 @@ ANALYSIS: dict[str, Any] = {
         # Main field: normalisation + light stemming + stopwords + digit folding.
         "akhbar_arabic": {
             "type": "custom",
+            "char_filter": ["akhbar_strip_invisible"],
             "tokenizer": "standard",
-            "filter": [
-                "lowercase",
-                "decimal_digit",
-                "akhbar_arabic_stop",
-                "arabic_normalization",
-                "persian_normalization",
-                "arabic_stem",
-            ],
+            "filter": ["lowercase", "decimal_digit", "akhbar_arabic_stop", *_NORMALISE, "arabic_stem"],
         },
         # Exact sub-field: normalised spelling, no stemming, no stopwords (phrases, names).
         "akhbar_arabic_exact": {
             "type": "custom",
+            "char_filter": ["akhbar_strip_invisible"],
             "tokenizer": "standard",
-            "filter": ["lowercase", "decimal_digit", "arabic_normalization", "persian_normalization"],
+            "filter": ["lowercase", "decimal_digit", *_NORMALISE],
         },
         # Clitic-aware sub-field: also strips stacked and single-letter proclitics.
         "akhbar_arabic_clitic": {
             "type": "custom",
+            "char_filter": ["akhbar_strip_invisible"],
             "tokenizer": "standard",
             "filter": [
                 "lowercase",
                 "decimal_digit",
                 "akhbar_arabic_stop",
-                "arabic_normalization",
-                "persian_normalization",
+                *_NORMALISE,
                 "akhbar_strip_stacked_prefixes",
                 "akhbar_strip_proclitic",
                 "arabic_stem",
@@ -86,7 +112,7 @@ ANALYSIS: dict[str, Any] = {
 def _arabic_text(*, keyword: bool = False) -> dict[str, Any]:
     fields: dict[str, Any] = {
         "exact": {"type": "text", "analyzer": "akhbar_arabic_exact", "index_options": "offsets"},
-        "clitic": {"type": "text", "analyzer": "akhbar_arabic_clitic"},
+        "clitic": {"type": "text", "analyzer": "akhbar_arabic_clitic", "index_options": "offsets"},
     }
     if keyword:
         fields["keyword"] = {"type": "keyword", "ignore_above": 512}
@@ -181,7 +207,10 @@ def settings_component(*, shards: int, replicas: int, refresh_interval: str) -> 
                 }
             }
         },
-        "_meta": {"description": "Akhbar articles: shard and refresh settings", "design_version": 1},
+        "_meta": {
+            "description": "Akhbar articles: shard and refresh settings",
+            "design_version": DESIGN_VERSION,
+        },
     }
 
 
@@ -189,5 +218,8 @@ def mappings_component() -> dict[str, Any]:
     """Mappings together with the analysis they reference (ES validates a component on its own)."""
     return {
         "template": {"settings": {"analysis": ANALYSIS}, "mappings": MAPPINGS},
-        "_meta": {"description": "Akhbar articles: Arabic analysis and field mappings", "design_version": 1},
+        "_meta": {
+            "description": "Akhbar articles: Arabic analysis and field mappings",
+            "design_version": DESIGN_VERSION,
+        },
     }

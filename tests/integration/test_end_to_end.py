@@ -53,7 +53,7 @@ def _stop(procs: dict[str, subprocess.Popen]) -> dict[str, str]:
 
 
 def test_two_arabic_articles_end_to_end(
-    kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path, python: str
+    kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path, python: str, free_port: int
 ) -> None:
     env = {
         **os.environ,
@@ -101,7 +101,7 @@ def test_two_arabic_articles_end_to_end(
                     "--loglevel",
                     "warn",
                     "--web-port",
-                    "0",
+                    str(free_port),
                     "--web-host",
                     "127.0.0.1",
                 ],

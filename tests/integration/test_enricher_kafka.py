@@ -34,7 +34,7 @@ def read_all(servers: str, topic: str, want: int, timeout_s: float = 120) -> lis
 
 
 def test_worker_enriches_and_dead_letters(kafka_bootstrap: str, unique_name: str, tmp_path: Path,
-                                         python: str) -> None:
+                                         python: str, free_port: int) -> None:
     settings = CommonSettings(kafka_bootstrap_servers=kafka_bootstrap, topic_raw=f"{unique_name}.raw",
                               topic_enriched=f"{unique_name}.enriched",
                               topic_dlq_enricher=f"{unique_name}.dlq")
@@ -48,7 +48,7 @@ def test_worker_enriches_and_dead_letters(kafka_bootstrap: str, unique_name: str
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap, "AKHBAR_TOPIC_RAW": settings.topic_raw,
            "AKHBAR_TOPIC_ENRICHED": settings.topic_enriched, "AKHBAR_TOPIC_DLQ_ENRICHER": settings.topic_dlq_enricher,
            "AKHBAR_APP_ID": f"{unique_name}-enricher", "AKHBAR_DATA_DIR": str(tmp_path / "faust")}
-    worker = subprocess.Popen([python, "-m", "enricher", "worker", "--loglevel", "warn", "--web-port", "0"],
+    worker = subprocess.Popen([python, "-m", "enricher", "worker", "--loglevel", "warn", "--web-port", str(free_port)],
                               cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
     try:
         enriched = read_all(kafka_bootstrap, settings.topic_enriched, 1)

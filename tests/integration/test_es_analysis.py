@@ -209,3 +209,31 @@ def test_pattern_replace_without_pattern_is_rejected(es: Elasticsearch) -> None:
         es.indices.create(index=name, settings=broken)
     assert "pattern is missing" in json.dumps(raised.value.body)
     es.indices.delete(index=name, ignore_unavailable=True)
+
+
+def test_index_design_analyzers_fold_spelling_variants(es: Elasticsearch) -> None:
+    """The real template's three analyzers (services/indexer/index_design.py), component by component."""
+    from indexer.index_design import ANALYSIS as DESIGN
+
+    name = f"test-analysis-{uuid.uuid4().hex}"
+    es.indices.create(index=name, settings={"number_of_replicas": 0, "analysis": DESIGN})
+    try:
+        # hamza carriers (ئ ؤ) folded like akhbar.arabic.normalize_arabic; tanwin alef dropped;
+        # a right-to-left mark and a zero-width non-joiner pasted into words are ignored.
+        text = "جائزة مسؤول وفداً أحمد\u200f وزا\u200cرة"
+        assert analyze(es, name, "akhbar_arabic_exact", text) == ["جايزه", "مسوول", "وفد", "احمد", "وزاره"]
+        assert analyze(es, name, "akhbar_arabic", text) == ["جايز", "مسوول", "وفد", "احمد", "زار"]
+        assert analyze(es, name, "akhbar_arabic", "جايزة مسوول وفد") == ["جايز", "مسوول", "وفد"]
+        # the clitic field strips stacks and one proclitic letter, so بعمّان, الوزارة and وزارة meet
+        assert analyze(es, name, "akhbar_arabic_clitic", "بعمّان عمان الوزارة وزارة وبالمدينة للمنتخب") == [
+            "عم",
+            "عم",
+            "زار",
+            "زار",
+            "مدين",
+            "منتخب",
+        ]
+        tokens = es.indices.analyze(index=name, analyzer="akhbar_arabic", text="في \u200fبعمّان")["tokens"]
+        assert [(t["token"], t["start_offset"], t["end_offset"]) for t in tokens] == [("بعم", 4, 10)]
+    finally:
+        es.indices.delete(index=name, ignore_unavailable=True)

@@ -1,0 +1,430 @@
+"""Search for downstream apps: a pure query builder and a thin executor.
+
+:func:`build_query` turns a :class:`SearchRequest` into an Elasticsearch search body and does
+no I/O, so its output can be asserted exactly, logged, or copied into another client.
+:func:`search` sends that body to the read alias and flattens the answer into a
+:class:`SearchResponse`. docs/search.md shows the same bodies as copy-paste query DSL.
+
+Free text is matched four ways at once, each clause scoring on its own (``bool.should``):
+
+- ``title`` / ``body`` (``akhbar_arabic``: normalised, Arabic stopwords, light stem): the base;
+- ``*.clitic`` (single-letter and stacked proclitics stripped too) for بعمّان ↔ عمان;
+- the two *crossed* pairings (clitic-analysed query on the stemmed fields, stemmed query on the
+  clitic fields): a word whose first letter is ب/ل/ك/ف/و of its own (لبنان, كتاب) loses it in the
+  clitic field when bare but not when prefixed (بلبنان), and crossing the analyzers matches those
+  two, with no extra field to index;
+- ``*.exact`` phrase (normalised surface, no stem, slop 2): the original wording ranks first.
+
+Titles weigh three times the body. ``fresh`` wraps the query in a ``function_score`` whose
+gauss decay on ``published_at`` (``fetched_at`` when undated) multiplies relevance by
+``floor + (1 - floor) * decay``: new stories rise, an old exact match is never zeroed.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from datetime import date, datetime
+from typing import Any
+
+from akhbar.arabic import normalize_arabic
+from akhbar.errors import AkhbarError, SearchUnavailable
+from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import ConnectionError as ESConnectionError
+
+ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
+_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+
+
+class SearchRejected(AkhbarError):
+    """Elasticsearch refused the search itself (no such index or alias, a malformed request)."""
+
+    def __init__(self, status: int, error_type: str, reason: str) -> None:
+        super().__init__(f"elasticsearch {status} {error_type}: {reason}")
+        self.status, self.error_type, self.reason = status, error_type, reason
+
+
+# Field boosts for free text. Titles are short and name the story: they weigh more.
+TITLE_BOOST = 3.0
+CLITIC_WEIGHT = 0.6  # a proclitic-stripped match is a weaker signal than a stemmed one
+CROSS_WEIGHT = 0.4  # crossed analyzers: the weakest evidence, still decisive when nothing else matches
+PHRASE_WEIGHT = 1.5
+# Every word but one must match, in one of the clauses: a typo or a stray word is forgiven.
+MINIMUM_SHOULD_MATCH = "-1"
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFilter:
+    """An entity a hit must mention: ``PER:أحمد الصالح`` (type optional: ``:name`` or ``name``)."""
+
+    name: str
+    type: str | None = None
+
+    @classmethod
+    def parse(cls, spec: str) -> EntityFilter:
+        head, sep, tail = spec.partition(":")
+        if sep and head.upper() in ENTITY_TYPES:
+            return cls(name=tail.strip(), type=head.upper())
+        if sep and not head:
+            return cls(name=tail.strip())
+        return cls(name=spec.strip())
+
+    @property
+    def normalized(self) -> str:
+        """The enricher's normal form (``normalize_arabic`` keeping ة), as stored in ``normalized``."""
+        return normalize_arabic(self.name, ta_marbuta=False)
+
+
+@dataclass(frozen=True, slots=True)
+class FreshnessDecay:
+    """Gauss decay on the publication date: ``scale`` away from ``offset``, the factor is ``decay``."""
+
+    scale: str = "7d"
+    offset: str = "1d"
+    decay: float = 0.5
+    floor: float = 0.3  # an old story keeps this share of its relevance
+    origin: str = "now"
+
+
+@dataclass(frozen=True, slots=True)
+class SearchRequest:
+    """What a downstream app asks for. Every filter is optional; no text means newest first."""
+
+    text: str = ""
+    topics: tuple[str, ...] = ()
+    sources: tuple[str, ...] = ()
+    entities: tuple[EntityFilter, ...] = ()
+    languages: tuple[str, ...] = ()
+    date_from: date | datetime | str | None = None
+    date_to: date | datetime | str | None = None
+    fresh: bool = False
+    freshness: FreshnessDecay = field(default_factory=FreshnessDecay)
+    size: int = 10
+    offset: int = 0
+    facets: bool = True
+    facet_size: int = 10
+    highlight: bool = True
+    include_duplicates: bool = True
+
+
+SOURCE_FIELDS = [
+    "id",
+    "url",
+    "source",
+    "title",
+    "published_at",
+    "fetched_at",
+    "language.code",
+    "topics.code",
+    "topics.label",
+    "provenance.original_source",
+    "duplicate_of",
+]
+
+
+def _date(value: date | datetime | str) -> str:
+    return value.isoformat() if isinstance(value, date | datetime) else value
+
+
+def text_query(text: str) -> dict[str, Any]:
+    """The free-text part alone (no filters): a ``bool`` of scoring clauses, one of which must match."""
+    title, body = f"title^{TITLE_BOOST:g}", "body"
+    clitic = [f"title.clitic^{TITLE_BOOST * CLITIC_WEIGHT:g}", f"body.clitic^{CLITIC_WEIGHT:g}"]
+    cross_clitic = [f"title.clitic^{TITLE_BOOST * CROSS_WEIGHT:g}", f"body.clitic^{CROSS_WEIGHT:g}"]
+    cross_stem = [f"title^{TITLE_BOOST * CROSS_WEIGHT:g}", f"body^{CROSS_WEIGHT:g}"]
+
+    def multi(fields: list[str], **extra: Any) -> dict[str, Any]:
+        return {
+            "multi_match": {
+                "query": text,
+                "type": "best_fields",
+                "fields": fields,
+                "tie_breaker": 0.3,
+                "minimum_should_match": MINIMUM_SHOULD_MATCH,
+                **extra,
+            }
+        }
+
+    return {
+        "bool": {
+            "should": [
+                multi([title, body]),
+                multi(clitic),
+                multi(cross_clitic, analyzer="akhbar_arabic"),
+                multi(cross_stem, analyzer="akhbar_arabic_clitic"),
+                {
+                    "multi_match": {
+                        "query": text,
+                        "type": "phrase",
+                        "fields": [
+                            f"title.exact^{TITLE_BOOST * PHRASE_WEIGHT:g}",
+                            f"body.exact^{PHRASE_WEIGHT:g}",
+                        ],
+                        "slop": 2,
+                    }
+                },
+            ],
+            "minimum_should_match": 1,
+        }
+    }
+
+
+def filters(request: SearchRequest) -> list[dict[str, Any]]:
+    """Non-scoring filters, in a fixed order: topic, source, language, dates, entities, duplicates."""
+    out: list[dict[str, Any]] = []
+    if request.topics:
+        out.append({"terms": {"topic_codes": list(request.topics)}})
+    if request.sources:
+        out.append(
+            {
+                "bool": {
+                    "should": [
+                        {"terms": {"source": list(request.sources)}},
+                        {"terms": {"provenance.original_source": list(request.sources)}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        )
+    if request.languages:
+        out.append({"terms": {"language.code": list(request.languages)}})
+    if request.date_from is not None or request.date_to is not None:
+        bounds: dict[str, str] = {}
+        if request.date_from is not None:
+            bounds["gte"] = _date(request.date_from)
+        if request.date_to is not None:
+            bounds["lte"] = _date(request.date_to)
+        out.append({"range": {"published_at": bounds}})
+    for entity in request.entities:
+        names = sorted({entity.name, entity.normalized})
+        must: list[dict[str, Any]] = [
+            {
+                "bool": {
+                    "should": [
+                        {"terms": {"entities.normalized": names}},
+                        {"terms": {"entities.name": names}},
+                    ],
+                    "minimum_should_match": 1,
+                }
+            }
+        ]
+        if entity.type:
+            must.insert(0, {"term": {"entities.type": entity.type}})
+        out.append({"nested": {"path": "entities", "query": {"bool": {"filter": must}}}})
+    if not request.include_duplicates:
+        out.append({"bool": {"must_not": [{"exists": {"field": "duplicate_of"}}]}})
+    return out
+
+
+def freshness_functions(decay: FreshnessDecay) -> list[dict[str, Any]]:
+    """Sum of: gauss on published_at (or fetched_at when undated) weighted ``1 - floor``, plus ``floor``."""
+    gauss = {"origin": decay.origin, "scale": decay.scale, "offset": decay.offset, "decay": decay.decay}
+    weight = round(1.0 - decay.floor, 6)
+    return [
+        {"filter": {"exists": {"field": "published_at"}}, "gauss": {"published_at": gauss}, "weight": weight},
+        {
+            "filter": {"bool": {"must_not": [{"exists": {"field": "published_at"}}]}},
+            "gauss": {"fetched_at": gauss},
+            "weight": weight,
+        },
+        {"weight": decay.floor},
+    ]
+
+
+def aggregations(size: int) -> dict[str, Any]:
+    """Facets: topics, sources, languages and the top entities (nested, counted per article).
+
+    Core aggregations only (the local node has no x-pack analytics, so no ``multi_terms``):
+    entities are bucketed by normal form, with their commonest type and surface name.
+    """
+    return {
+        "topics": {"terms": {"field": "topic_codes", "size": size}},
+        "sources": {"terms": {"field": "source", "size": size}},
+        "languages": {"terms": {"field": "language.code", "size": size}},
+        "entities": {
+            "nested": {"path": "entities"},
+            "aggs": {
+                "top": {
+                    "terms": {"field": "entities.normalized", "size": size},
+                    "aggs": {
+                        "articles": {"reverse_nested": {}},
+                        "type": {"terms": {"field": "entities.type", "size": 1}},
+                        "name": {"terms": {"field": "entities.name", "size": 1}},
+                    },
+                }
+            },
+        },
+    }
+
+
+HIGHLIGHT: dict[str, Any] = {
+    "type": "unified",
+    "pre_tags": ["<em>"],
+    "post_tags": ["</em>"],
+    "encoder": "default",
+    "fields": {
+        "title": {
+            "matched_fields": ["title", "title.exact", "title.clitic"],
+            "number_of_fragments": 0,
+        },
+        "body": {
+            "matched_fields": ["body", "body.exact", "body.clitic"],
+            "fragment_size": 160,
+            "number_of_fragments": 3,
+            "no_match_size": 160,
+        },
+    },
+}
+
+
+def build_query(request: SearchRequest) -> dict[str, Any]:
+    """The search body for ``request``. Pure: same request, same dict."""
+    text = request.text.strip()
+    scoring: dict[str, Any] = text_query(text) if text else {"match_all": {}}
+    query: dict[str, Any] = {"bool": {"must": [scoring], "filter": filters(request)}}
+    if request.fresh:
+        query = {
+            "function_score": {
+                "query": query,
+                "functions": freshness_functions(request.freshness),
+                "score_mode": "sum",
+                "boost_mode": "multiply",
+            }
+        }
+    body: dict[str, Any] = {
+        "query": query,
+        "size": request.size,
+        "from": request.offset,
+        "track_total_hits": True,
+        "_source": SOURCE_FIELDS,
+    }
+    if not text and not request.fresh:
+        body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, {"fetched_at": "desc"}]
+    if request.facets:
+        body["aggs"] = aggregations(request.facet_size)
+    if request.highlight and text:
+        body["highlight"] = HIGHLIGHT
+    return body
+
+
+@dataclass(frozen=True, slots=True)
+class Hit:
+    id: str
+    score: float | None
+    source: dict[str, Any]
+    highlights: dict[str, list[str]]
+
+    @property
+    def title(self) -> str:
+        return str(self.source.get("title", ""))
+
+
+@dataclass(frozen=True, slots=True)
+class EntityFacet:
+    type: str
+    normalized: str
+    name: str
+    articles: int
+
+
+@dataclass(frozen=True, slots=True)
+class SearchResponse:
+    total: int
+    hits: list[Hit]
+    topics: dict[str, int]
+    sources: dict[str, int]
+    languages: dict[str, int]
+    entities: list[EntityFacet]
+    took_ms: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {
+            "total": self.total,
+            "took_ms": self.took_ms,
+            "hits": [
+                {"id": h.id, "score": h.score, **h.source, "highlight": h.highlights} for h in self.hits
+            ],
+            "facets": {
+                "topics": self.topics,
+                "sources": self.sources,
+                "languages": self.languages,
+                "entities": [
+                    {"type": e.type, "normalized": e.normalized, "name": e.name, "articles": e.articles}
+                    for e in self.entities
+                ],
+            },
+        }
+
+
+def _buckets(aggs: dict[str, Any], name: str) -> dict[str, int]:
+    return {str(b["key"]): int(b["doc_count"]) for b in aggs.get(name, {}).get("buckets", [])}
+
+
+def parse_response(raw: dict[str, Any]) -> SearchResponse:
+    """Flatten an ES answer to :func:`build_query`'s body."""
+    aggs = raw.get("aggregations", {})
+    entities = []
+    for b in aggs.get("entities", {}).get("top", {}).get("buckets", []):
+        types = b.get("type", {}).get("buckets", [])
+        names = b.get("name", {}).get("buckets", [])
+        normalized = str(b["key"])
+        entities.append(
+            EntityFacet(
+                type=str(types[0]["key"]) if types else "",
+                normalized=normalized,
+                name=str(names[0]["key"]) if names else normalized,
+                articles=int(b["articles"]["doc_count"]),
+            )
+        )
+    hits = [
+        Hit(
+            id=h["_id"], score=h.get("_score"), source=h.get("_source", {}), highlights=h.get("highlight", {})
+        )
+        for h in raw["hits"]["hits"]
+    ]
+    return SearchResponse(
+        total=int(raw["hits"]["total"]["value"]),
+        hits=hits,
+        topics=_buckets(aggs, "topics"),
+        sources=_buckets(aggs, "sources"),
+        languages=_buckets(aggs, "languages"),
+        entities=entities,
+        took_ms=int(raw.get("took", 0)),
+    )
+
+
+def search(es: Elasticsearch, request: SearchRequest, *, index: str = "akhbar-articles") -> SearchResponse:
+    """Run :func:`build_query` against ``index`` (the read alias by default).
+
+    Raises :class:`SearchUnavailable` when the node is down or overloaded (retry later) and
+    :class:`SearchRejected` when it refuses the request (missing index, bad query).
+    """
+    try:
+        raw = es.search(index=index, body=build_query(request))
+    except ApiError as err:
+        if err.meta.status in _TRANSIENT_STATUS:
+            raise SearchUnavailable(f"search on {index} failed: {err}") from err
+        raise SearchRejected(err.meta.status, str(err.error), str(err.info)[:500]) from err
+    except (ESConnectionError, TransportError) as err:
+        raise SearchUnavailable(f"search on {index} failed: {err}") from err
+    return parse_response(raw.body)
+
+
+def request_from(
+    text: str = "",
+    *,
+    topics: Sequence[str] = (),
+    sources: Sequence[str] = (),
+    entities: Sequence[str] = (),
+    languages: Sequence[str] = (),
+    **options: Any,
+) -> SearchRequest:
+    """Convenience for callers holding plain strings (the CLI): ``entities`` as ``TYPE:name``."""
+    return SearchRequest(
+        text=text,
+        topics=tuple(topics),
+        sources=tuple(sources),
+        entities=tuple(EntityFilter.parse(e) for e in entities),
+        languages=tuple(languages),
+        **options,
+    )
