@@ -14,7 +14,9 @@ import json
 import logging
 import signal
 import sys
+import time
 from dataclasses import asdict
+from datetime import UTC, datetime
 
 from akhbar.errors import AkhbarError, TransientError
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_producer
@@ -33,15 +35,48 @@ log = logging.getLogger("fetcher")
 
 
 async def _poll_forever(
-    poller: SourcePoller, source: Source, stop: asyncio.Event, heartbeat: Heartbeat
+    poller: SourcePoller,
+    source: Source,
+    stop: asyncio.Event,
+    heartbeat: Heartbeat,
+    state: FetcherState,
+    totals: PollSummary,
 ) -> None:
+    """Poll one source on its interval until ``stop``; a failing poll is logged, never fatal."""
+    last = state.last_poll(source.name)
+    delay = 0.0 if last is None else max(0.0, last + source.poll_interval_s - time.time())
+    if delay:
+        log.info("polled recently; waiting", extra={"source": source.name, "seconds": round(delay, 1)})
     while not stop.is_set():
-        await poller.poll(source)
-        heartbeat.polled()
         try:
-            await asyncio.wait_for(stop.wait(), timeout=source.poll_interval_s)
+            await asyncio.wait_for(stop.wait(), timeout=delay)
+            return
         except TimeoutError:
             pass
+        delay = source.poll_interval_s
+        try:
+            summary = await poller.poll(source)
+        except TransientError as err:  # Kafka down while publishing: nothing was marked, retry later
+            log.error("poll interrupted", extra={"source": source.name, "error": str(err)})
+            delay = min(source.poll_interval_s, 30.0)
+            continue
+        except Exception:
+            log.exception("poll failed", extra={"source": source.name})
+            continue
+        heartbeat.polled()
+        _add(totals, summary)
+        heartbeat.detail["totals"] = totals.as_dict()
+        _progress(summary)
+
+
+def _add(totals: PollSummary, summary: PollSummary) -> None:
+    for name, value in summary.as_dict().items():
+        if isinstance(value, int):
+            setattr(totals, name, getattr(totals, name) + value)
+
+
+def _progress(summary: PollSummary) -> None:
+    print(json.dumps(summary.as_dict(), ensure_ascii=False), flush=True)
 
 
 async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool) -> list[PollSummary]:
@@ -49,21 +84,30 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     producer = make_producer(settings, client_id="akhbar-fetcher")
     state = FetcherState(settings.state_path)
     heartbeat = Heartbeat(stale_after_s=max(s.poll_interval_s for s in sources) * 3 + 60)
+    heartbeat.detail["sources"] = len(sources)
     server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat.status)
+    host, port = server.server_address[:2]
+    log.info("observability on /metrics and /health", extra={"address": f"http://{host!s}:{port}"})
     client = PoliteClient.build_client(settings)
     poller = SourcePoller(
         PoliteClient(client, settings),
         ArticlePublisher(producer, settings.topic_raw),
         DeadLetterPublisher(producer, settings.topic_dlq_fetcher),
         state,
+        near_duplicates=state.near_duplicate_index(max_items=settings.dedup_max_items),
         max_articles_per_poll=settings.max_articles_per_poll,
+        rejected_retry_s=settings.rejected_retry_s,
     )
     summaries: list[PollSummary] = []
+    totals = PollSummary("total")
     try:
         if once:
             for source in sources:
-                summaries.append(await poller.poll(source))
+                summary = await poller.poll(source)
+                summaries.append(summary)
+                _add(totals, summary)
                 heartbeat.polled()
+            summaries.append(totals)
         else:
             stop = asyncio.Event()
             loop = asyncio.get_running_loop()
@@ -72,7 +116,8 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
             log.info(
                 "fetcher started", extra={"sources": [s.name for s in sources], "topic": settings.topic_raw}
             )
-            await asyncio.gather(*(_poll_forever(poller, s, stop, heartbeat) for s in sources))
+            await asyncio.gather(*(_poll_forever(poller, s, stop, heartbeat, state, totals) for s in sources))
+            summaries.append(totals)
     finally:
         await client.aclose()
         producer.flush(timeout=30)
@@ -82,10 +127,18 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     return summaries
 
 
-async def _fetch_one(settings: FetcherSettings, url: str, allow_private: bool) -> dict[str, object]:
+async def _fetch_one(
+    settings: FetcherSettings, url: str, allow_private: bool, timezone: str
+) -> dict[str, object]:
     async with PoliteClient.build_client(settings) as client:
         result = await PoliteClient(client, settings).get(url, RequestPolicy(allow_private=allow_private))
-    extracted = extract_article(result.body, url=result.url, content_type=result.content_type)
+    extracted = extract_article(
+        result.body,
+        url=result.url,
+        content_type=result.content_type,
+        site_timezone=timezone,
+        now=datetime.now(UTC),
+    )
     return asdict(extracted)
 
 
@@ -96,17 +149,24 @@ def main(argv: list[str] | None = None) -> int:
     )
     parser.add_argument("--sources", default=settings.sources_file, help="sources YAML file")
     sub = parser.add_subparsers(dest="command", required=True)
-    sub.add_parser("run", help="poll continuously")
-    sub.add_parser("once", help="poll each source once and exit")
-    sub.add_parser("validate", help="validate the sources file")
+    for name, text in (
+        ("run", "poll continuously"),
+        ("once", "poll each source once and exit"),
+        ("validate", "validate the sources file"),
+    ):
+        # --sources is accepted before or after the command.
+        sub.add_parser(name, help=text).add_argument(
+            "--sources", default=argparse.SUPPRESS, help="sources YAML file"
+        )
     fetch = sub.add_parser("fetch", help="fetch one URL and print the extracted article as JSON")
     fetch.add_argument("url")
     fetch.add_argument("--allow-private", action="store_true", help="allow loopback/private hosts")
+    fetch.add_argument("--timezone", default="UTC", help="site timezone for dates written without an offset")
     args = parser.parse_args(argv)
     configure_logging("fetcher", settings.log_level)
     try:
         if args.command == "fetch":
-            doc = asyncio.run(_fetch_one(settings, args.url, args.allow_private))
+            doc = asyncio.run(_fetch_one(settings, args.url, args.allow_private, args.timezone))
             print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
             return 0
         sources = load_sources(args.sources)
@@ -114,8 +174,8 @@ def main(argv: list[str] | None = None) -> int:
             print(f"{args.sources}: {len(sources)} sources OK")
             return 0
         summaries = asyncio.run(_serve(settings, sources, once=args.command == "once"))
-        for s in summaries:
-            print(json.dumps(asdict(s), ensure_ascii=False))
+        for s in summaries if args.command == "once" else summaries[-1:]:
+            print(json.dumps(s.as_dict(), ensure_ascii=False), flush=True)
         return 0
     except SourcesFileError as err:
         print(f"error: {err}", file=sys.stderr)

@@ -140,6 +140,25 @@ class NearDuplicateIndex:
             return known[2]
         digest, fingerprint = content_hash(text), simhash64(text)
         duplicate_of = self._match(digest, fingerprint)
+        self.restore(article_id, digest, fingerprint, duplicate_of)
+        return duplicate_of
+
+    def known(self, article_id: str) -> tuple[str | None] | None:
+        """``(duplicate_of,)`` as first answered for a registered id, ``None`` for an unknown id."""
+        entry = self._entries.get(article_id)
+        return None if entry is None else (entry[2],)
+
+    def match(self, digest: str, fingerprint: int) -> str | None:
+        """The first-seen article a text with this hash and SimHash duplicates (nothing is added)."""
+        return self._match(digest, fingerprint)
+
+    def restore(self, article_id: str, digest: str, fingerprint: int, duplicate_of: str | None) -> None:
+        """Register an id with a known answer, e.g. when rebuilding the index from persisted state.
+
+        Entries must be restored in first-seen order; a known id is left as it was.
+        """
+        if article_id in self._entries:
+            return
         self._entries[article_id] = (digest, fingerprint, duplicate_of, self._seq)
         self._seq += 1
         self._by_hash.setdefault(digest, article_id)
@@ -148,7 +167,6 @@ class NearDuplicateIndex:
         if self._max_items is not None:
             while len(self._entries) > self._max_items:
                 self._evict()
-        return duplicate_of
 
     def _evict(self) -> None:
         old_id, (digest, fingerprint, _, _) = self._entries.popitem(last=False)

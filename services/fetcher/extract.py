@@ -20,6 +20,7 @@ Pages with nothing to extract raise :class:`akhbar.errors.ExtractionError`, whos
 
 from __future__ import annotations
 
+import copy
 import json
 import re
 from collections.abc import Iterable, Iterator
@@ -29,12 +30,12 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from akhbar.arabic import normalize_arabic, strip_diacritics
+from akhbar.arabic import normalize_arabic
 from akhbar.errors import ExtractionError
 from akhbar.messages import Provenance
 from lxml import etree
 from trafilatura import bare_extraction
-from trafilatura.settings import use_config
+from trafilatura.settings import Extractor, use_config
 
 from fetcher.charset import decode_body
 from fetcher.dates import find_date, parse_date
@@ -48,6 +49,18 @@ MIN_TEXT_CHARS = 150
 
 _TRAFILATURA_CONFIG = use_config()
 _TRAFILATURA_CONFIG.set("DEFAULT", "EXTRACTION_TIMEOUT", "0")
+# Built once: trafilatura otherwise re-reads its ConfigParser into an Extractor on every call.
+_TRAFILATURA_OPTIONS = Extractor(
+    config=_TRAFILATURA_CONFIG,
+    output_format="python",
+    precision=True,
+    comments=False,
+    tables=False,
+    images=False,
+    links=False,
+    dedup=False,
+    with_metadata=False,
+)
 
 _ARTICLE_TYPES = {
     "newsarticle",
@@ -92,7 +105,6 @@ _FEED_ROOT = re.compile(
 )
 _HTMLISH = re.compile(rb"<(?:!doctype\s+html|html|head|body|p|div|article|meta|title)\b", re.IGNORECASE)
 
-_SPACES = re.compile(r"\s+")
 _BYLINE_PREFIX = re.compile(
     r"^(?:بقلم|كتب|كتبت|كتبه|كتابة|إعداد|اعداد|تقرير|متابعة|بواسطة|by)\s*[:：\-–]?\s*", re.IGNORECASE
 )
@@ -187,17 +199,40 @@ class ExtractedArticle:
 
 
 def _squash(text: str | None) -> str:
-    return _SPACES.sub(" ", text or "").strip()
+    """Runs of whitespace → one space, trimmed (str.split's whitespace is regex ``\\s``'s)."""
+    return " ".join((text or "").split())
 
 
-_QUICK_FOLD = str.maketrans(
-    {"أ": "ا", "إ": "ا", "آ": "ا", "ٱ": "ا", "ى": "ي", "ة": "ه", "ؤ": "و", "ئ": "ي", "\u0640": None}
-)
+_DIACRITIC_POINTS = [
+    *range(0x0610, 0x061B),
+    *range(0x064B, 0x0660),
+    0x0670,
+    *range(0x06D6, 0x06DD),
+    *range(0x06DF, 0x06E9),
+    *range(0x06EA, 0x06EE),
+]  # exactly the marks akhbar.arabic.strip_diacritics removes
+_FOLD_DROP = re.compile("[" + "".join(chr(c) for c in _DIACRITIC_POINTS) + "\u0640]")  # and tatweel
+_FOLD_PAIRS = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ؤ", "و"), ("ئ", "ي"))
+# Folded spellings of the words every disclaimer pattern (fetcher.provenance) contains.
+_DISCLAIMER_HINTS = ("يتحمل", "مسوول", "نشر", "يعبر")
+_INVISIBLE = re.compile("[\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]")
 
 
 def _fold(text: str) -> str:
-    """A cheap subset of normalize_arabic for matching boilerplate lines (it runs per element)."""
-    return _SPACES.sub(" ", strip_diacritics(text.translate(_QUICK_FOLD))).strip().casefold()
+    """A cheap subset of normalize_arabic for matching boilerplate lines (it runs per element).
+
+    Tatweel and diacritics removed, alef/hamza/ya/ta-marbuta folded, spaces squashed, casefolded.
+    """
+    text = _FOLD_DROP.sub("", text)
+    for letter, folded in _FOLD_PAIRS:  # str.replace: several times faster than str.translate here
+        if letter in text:
+            text = text.replace(letter, folded)
+    return " ".join(text.split()).casefold()
+
+
+def _maybe_disclaimer(line: str, folded: str) -> bool:
+    """False only when ``is_disclaimer(line)`` is certainly False (none of its words is there)."""
+    return any(h in folded for h in _DISCLAIMER_HINTS) or _INVISIBLE.search(line) is not None
 
 
 class _OrderedSet:
@@ -318,6 +353,8 @@ def _class_id(el: lxml.html.HtmlElement) -> str:
 
 
 def _element_text(el: lxml.html.HtmlElement) -> str:
+    if len(el) == 0:  # a leaf: its text is .text (text_content() would run an XPath for it)
+        return _squash(el.text)
     return _squash(el.text_content())
 
 
@@ -353,7 +390,7 @@ def _clean_byline(raw: str) -> str | None:
     return text
 
 
-def _byline(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement) -> str | None:
+def _byline(meta: dict[str, list[str]], ld: dict[str, Any], markup: _Markup) -> str | None:
     names = [n for n in (_clean_byline(a) for a in _ld_text(ld.get("author"))) if n]
     if names:
         return "، ".join(dict.fromkeys(names))
@@ -362,11 +399,10 @@ def _byline(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.Html
         name = _clean_byline(found[1])
         if name:
             return name
-    for el in tree.iter("a", "span", "div", "p", "address"):
-        if el.get("rel") == "author" or any(k in _class_id(el) for k in ("author", "byline", "writer")):
-            name = _clean_byline(_element_text(el))
-            if name:
-                return name
+    for el in markup.byline_elements:
+        name = _clean_byline(_element_text(el))
+        if name:
+            return name
     return None
 
 
@@ -403,23 +439,22 @@ def _lead_image(meta: dict[str, list[str]], ld: dict[str, Any], url: str) -> str
     return urljoin(url, image.strip()) if image and image.strip() else None
 
 
-def _section(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement) -> str | None:
+def _section(meta: dict[str, list[str]], ld: dict[str, Any], markup: _Markup) -> str | None:
     found = _first(meta, "article:section", "section", "parsely-section")
     if found:
         return _squash(found[1])
     ld_section = _ld_text(ld.get("articleSection"))
     if ld_section:
         return _squash(ld_section[0])
-    for el in tree.iter("nav", "ol", "ul", "div"):
-        if "breadcrumb" in _class_id(el):
-            links = [_element_text(a) for a in el.iter("a")]
-            links = [t for t in links if t]
-            if len(links) >= 2:
-                return links[-1]
+    for el in markup.breadcrumbs:
+        links = [_element_text(a) for a in el.iter("a")]
+        links = [t for t in links if t]
+        if len(links) >= 2:
+            return links[-1]
     return None
 
 
-def _source_tags(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement) -> _OrderedSet:
+def _source_tags(meta: dict[str, list[str]], ld: dict[str, Any], markup: _Markup) -> _OrderedSet:
     tags = _OrderedSet()
     for value in meta.get("article:tag", []):
         tags.add(value)
@@ -429,11 +464,9 @@ def _source_tags(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html
     for value in _ld_text(ld.get("keywords")):
         for part in _TAG_SPLIT.split(value):
             tags.add(part)
-    for el in tree.iter("a"):
-        rel = (el.get("rel") or "").lower().split()
-        if "tag" in rel:
-            tags.add(_element_text(el))
-    for words in _page_tag_lines(tree):
+    for el in markup.rel_tags:
+        tags.add(_element_text(el))
+    for words in markup.tag_lines:
         for word in words:
             tags.add(word)
     if not tags.items():
@@ -446,24 +479,85 @@ def _source_tags(meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html
 _INLINE = {"a", "span", "b", "strong", "em", "i", "small", "br"}
 
 
-def _page_tag_lines(tree: lxml.html.HtmlElement) -> Iterator[list[str]]:
-    """Category lines such as ``<div>سياسة سياسة سياسة</div>`` anywhere on the page."""
-    for el in tree.iter("div", "p", "span", "ul", "section", "footer"):
-        if any(not isinstance(child.tag, str) or child.tag not in _INLINE for child in el):
+def _tag_line_words(el: lxml.html.HtmlElement) -> list[str] | None:
+    """A category line such as ``<div>سياسة سياسة سياسة</div>`` (or ``الوسوم: …``), as its tags."""
+    if len(el):
+        for child in el:
+            if not isinstance(child.tag, str) or child.tag not in _INLINE:
+                return None
+        text = _squash(el.text_content())
+    else:
+        raw = el.text
+        if not raw:
+            return None
+        text = _squash(raw)
+    if not 2 < len(text) <= 200:
+        return None
+    words = text.split()
+    if len(set(words)) == len(words) and not text.startswith(_TAG_LABEL_STARTS):
+        return None  # neither a repeated-word line nor a labelled one: skip the folding
+    label = _TAG_LABEL.match(_fold(text))
+    if label:
+        return _split_tag_label(text, label)
+    return _is_tag_line(text, None) or None
+
+
+_BYLINE_TAGS = frozenset({"a", "span", "div", "p", "address"})
+_BYLINE_KEYS = re.compile("author|byline|writer")
+_BREADCRUMB_TAGS = frozenset({"nav", "ol", "ul", "div"})
+_DATE_TAGS = frozenset({"time", "span", "div", "p", "small", "li", "abbr"})
+_DATE_KEYS = re.compile("date|time|publish|posted|timestamp")
+_TAG_LINE_TAGS = frozenset({"div", "p", "span", "ul", "section", "footer"})
+_SCAN_TAGS = tuple(_BYLINE_TAGS | _BREADCRUMB_TAGS | _DATE_TAGS | _TAG_LINE_TAGS)
+
+
+@dataclass
+class _Markup:
+    """What one walk over the page's markup found, each list in document order."""
+
+    rel_tags: list[lxml.html.HtmlElement]
+    tag_lines: list[list[str]]
+    byline_elements: list[lxml.html.HtmlElement]
+    breadcrumbs: list[lxml.html.HtmlElement]
+    date_elements: list[lxml.html.HtmlElement]
+
+
+def _scan_markup(tree: lxml.html.HtmlElement) -> _Markup:
+    """One pass over the elements the metadata steps look at (instead of one pass per step).
+
+    Texts are computed only for elements a step will use; date elements keep the element,
+    as their text is needed only when no machine-readable date parsed. Elements without
+    class and id skip the class/id tests (most of a page).
+    """
+    found = _Markup([], [], [], [], [])
+    for el in tree.iter(*_SCAN_TAGS):
+        tag = el.tag
+        rel = el.get("rel")
+        klass, ident = el.get("class"), el.get("id")
+        cid = f"{klass or ''} {ident or ''}".lower() if klass or ident else ""
+        if tag == "a":
+            if rel and "tag" in rel.lower().split():
+                found.rel_tags.append(el)
+            if rel == "author" or (cid and _BYLINE_KEYS.search(cid)):
+                found.byline_elements.append(el)
             continue
-        text = _element_text(el)
-        if not 2 < len(text) <= 200:
+        if tag == "time":
+            found.date_elements.append(el)
             continue
-        words = text.split()
-        if len(set(words)) == len(words) and not text.startswith(_TAG_LABEL_STARTS):
-            continue  # neither a repeated-word line nor a labelled one: skip the folding
-        label = _TAG_LABEL.match(_fold(text))
-        if label:
-            yield _split_tag_label(text, label)
-            continue
-        tag_words = _is_tag_line(text, None)
-        if tag_words:
-            yield tag_words
+        if cid:
+            if tag in _BYLINE_TAGS and (rel == "author" or _BYLINE_KEYS.search(cid)):
+                found.byline_elements.append(el)
+            if tag in _BREADCRUMB_TAGS and "breadcrumb" in cid:
+                found.breadcrumbs.append(el)
+            if tag in _DATE_TAGS and _DATE_KEYS.search(cid):
+                found.date_elements.append(el)
+        elif rel == "author" and tag in _BYLINE_TAGS:
+            found.byline_elements.append(el)
+        if tag in _TAG_LINE_TAGS:
+            words = _tag_line_words(el)
+            if words:
+                found.tag_lines.append(words)
+    return found
 
 
 def _split_tag_label(line: str, label: re.Match[str]) -> list[str]:
@@ -474,14 +568,11 @@ def _split_tag_label(line: str, label: re.Match[str]) -> list[str]:
     return [p for p in pieces if p]
 
 
-def _date_elements(tree: lxml.html.HtmlElement) -> Iterator[str]:
-    for el in tree.iter("time", "span", "div", "p", "small", "li", "abbr"):
-        if el.tag == "time" or any(
-            k in _class_id(el) for k in ("date", "time", "publish", "posted", "timestamp")
-        ):
-            text = _element_text(el)
-            if text and len(text) <= 100:
-                yield text
+def _date_texts(elements: list[lxml.html.HtmlElement]) -> Iterator[str]:
+    for el in elements:
+        text = _element_text(el)
+        if text and len(text) <= 100:
+            yield text
 
 
 # --------------------------------------------------------------------------- body cleanup
@@ -537,7 +628,7 @@ def _clean_lines(lines: Iterable[str], *, title: str, site_timezone: str, known_
                 provenance = provenance or found
                 disclaimer = disclaimer or is_disclaimer(line)
                 continue
-        if is_disclaimer(line):
+        if _maybe_disclaimer(line, folded) and is_disclaimer(line):
             disclaimer = True
             continue
         if in_related:
@@ -587,18 +678,9 @@ def _clean_lines(lines: Iterable[str], *, title: str, site_timezone: str, known_
 
 
 def _main_lines(tree: lxml.html.HtmlElement, url: str) -> list[str]:
-    document = bare_extraction(
-        tree,
-        url=url,
-        favor_precision=True,
-        include_comments=False,
-        include_tables=False,
-        include_images=False,
-        include_links=False,
-        with_metadata=False,
-        deduplicate=False,
-        config=_TRAFILATURA_CONFIG,
-    )
+    options = copy.copy(_TRAFILATURA_OPTIONS)
+    options.url = url
+    document = bare_extraction(tree, url=url, options=options)
     if document is None:
         return []
     text = document.text if not isinstance(document, dict) else document.get("text")
@@ -629,27 +711,20 @@ def _published(
     meta: dict[str, list[str]],
     ld: dict[str, Any],
     tree: lxml.html.HtmlElement,
+    markup: _Markup,
     *,
     provenance: Provenance | None,
     datelines: list[str],
     tz: str,
     now: datetime | None,
 ) -> tuple[datetime | None, str | None]:
-    candidates: list[tuple[str, str]] = []
-    for key in ("article:published_time",):
-        candidates.extend((f"meta:{key}", v) for v in meta.get(key, []))
-    candidates.extend(("jsonld:datePublished", v) for v in _ld_text(ld.get("datePublished")))
-    for key in _OTHER_PUBLISHED_META:
-        candidates.extend((f"meta:{key}", v) for v in meta.get(key, []))
-    for value, source in _machine_dates(tree):
-        candidates.append((source, value))
-    for source, value in candidates:
+    for source, value in _date_candidates(meta, ld, tree):  # lazily: the tree is walked only if needed
         parsed = parse_date(value, tz=tz, now=now)
         if parsed is not None:
             return parsed, source
     if provenance is not None and provenance.original_date is not None:
         return provenance.original_date, "attribution"
-    for text in [*_date_elements(tree), *datelines]:
+    for text in [*_date_texts(markup.date_elements), *datelines]:
         parsed = parse_date(text, tz=tz, now=now)
         if parsed is not None:
             return parsed, "text"
@@ -659,6 +734,21 @@ def _published(
         if hit is not None:
             return hit.value, "text"
     return None, None
+
+
+def _date_candidates(
+    meta: dict[str, list[str]], ld: dict[str, Any], tree: lxml.html.HtmlElement
+) -> Iterator[tuple[str, str]]:
+    """(source, value) in order of trust: meta article:published_time, JSON-LD, other meta, markup."""
+    for value in meta.get("article:published_time", []):
+        yield "meta:article:published_time", value
+    for value in _ld_text(ld.get("datePublished")):
+        yield "jsonld:datePublished", value
+    for key in _OTHER_PUBLISHED_META:
+        for value in meta.get(key, []):
+            yield f"meta:{key}", value
+    for value, source in _machine_dates(tree):
+        yield source, value
 
 
 def _machine_dates(tree: lxml.html.HtmlElement) -> Iterator[tuple[str, str]]:
@@ -715,18 +805,14 @@ def extract_article(
     meta = _meta(tree)
     ld = _jsonld_article(tree)
     title = _title(meta, ld, tree)
-    source_tags = _source_tags(meta, ld, tree)
-    byline = _byline(meta, ld, tree)
+    markup = _scan_markup(tree)
+    source_tags = _source_tags(meta, ld, markup)
+    byline = _byline(meta, ld, markup)
     canonical = _canonical(meta, ld, tree, url)
     lead_image = _lead_image(meta, ld, url)
-    section = _section(meta, ld, tree)
+    section = _section(meta, ld, markup)
     language = (tree.get("lang") or "").strip() or None
     updated_at = _updated(meta, ld, site_timezone)
-    page_provenance, page_disclaimer = (
-        _page_attribution(tree, site_timezone)
-        if ("عنوان" in decoded.text or "يتحمل" in decoded.text)
-        else (None, False)
-    )
 
     cleaned = _clean_lines(
         _main_lines(tree, url), title=title, site_timezone=site_timezone, known_tags=source_tags.keys()
@@ -735,11 +821,18 @@ def extract_article(
     if text_chars < min_text_chars:
         raise ExtractionError(f"too little article text ({text_chars} < {min_text_chars} chars)", url=url)
 
+    # The whole page is searched for an attribution line only when trafilatura's text had none
+    # (trafilatura may drop it as boilerplate); the tree is left untouched by trafilatura.
+    page_provenance, page_disclaimer = (
+        _page_attribution(tree, site_timezone)
+        if cleaned.provenance is None and ("عنوان" in decoded.text or "يتحمل" in decoded.text)
+        else (None, False)
+    )
     provenance = cleaned.provenance or page_provenance
     for word in cleaned.tag_words:
         source_tags.add(word)
     published_at, date_source = _published(
-        meta, ld, tree, provenance=provenance, datelines=cleaned.datelines, tz=site_timezone, now=now
+        meta, ld, tree, markup, provenance=provenance, datelines=cleaned.datelines, tz=site_timezone, now=now
     )
     if not title:
         title = cleaned.paragraphs[0][:200]

@@ -149,7 +149,7 @@ class PoliteClient:
         self._client = client
         self._settings = settings
         self._gate = HostGate(settings.per_host_concurrency, settings.politeness_delay_s)
-        self._robots: dict[str, urllib.robotparser.RobotFileParser | None] = {}
+        self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | None]] = {}
 
     @staticmethod
     def build_client(
@@ -169,21 +169,33 @@ class PoliteClient:
         )
 
     async def _robots_for(self, url: str, policy: RequestPolicy) -> urllib.robotparser.RobotFileParser | None:
+        """The origin's robots.txt (cached for ``robots_ttl_s``); None means everything is allowed.
+
+        As RFC 9309 says: a 4xx (or a robots.txt we refuse, e.g. too large) allows everything;
+        a 5xx or an unreachable server disallows everything for now, so the page's fetch
+        fails as transient and is tried again on the next poll (nothing is cached).
+        """
         parts = urlsplit(url)
         origin = f"{parts.scheme}://{parts.netloc}"
-        if origin not in self._robots:
-            parser: urllib.robotparser.RobotFileParser | None = None
-            try:
-                result = await self._get(f"{origin}/robots.txt", policy, conditional=None, check_robots=False)
-                if result.status == 200:
-                    parser = urllib.robotparser.RobotFileParser()
-                    parser.parse(result.body.decode("utf-8", "replace").splitlines())
-            except (FetchRefused, SourceUnavailable) as err:
-                log.info(
-                    "robots.txt unavailable; assuming allowed", extra={"origin": origin, "error": str(err)}
-                )
-            self._robots[origin] = parser
-        return self._robots[origin]
+        cached = self._robots.get(origin)
+        if cached is not None and time.monotonic() - cached[0] < self._settings.robots_ttl_s:
+            return cached[1]
+        parser: urllib.robotparser.RobotFileParser | None = None
+        try:
+            result = await self._get(f"{origin}/robots.txt", policy, conditional=None, check_robots=False)
+            if result.status == 200:
+                parser = urllib.robotparser.RobotFileParser()
+                parser.parse(result.body.decode("utf-8", "replace").splitlines())
+        except FetchRefused as err:
+            log.info("no usable robots.txt; assuming allowed", extra={"origin": origin, "error": str(err)})
+        except SourceUnavailable as err:
+            raise SourceUnavailable(
+                f"robots.txt unavailable ({err.reason}); not fetching until it answers",
+                url=url,
+                kind="robots",
+            ) from err
+        self._robots[origin] = (time.monotonic(), parser)
+        return parser
 
     async def get(
         self,
@@ -225,34 +237,49 @@ class PoliteClient:
         attempt = 0
         while True:
             sem = await self._gate.acquire(host, min_interval)
+            failure: SourceUnavailable | None = None
             try:
-                result, retry_after = await self._once(url, headers, policy)
+                async with asyncio.timeout(self._settings.total_timeout_s):
+                    result, retry_after, status = await self._once(url, headers, policy)
+            except TimeoutError as err:
+                REQUESTS.labels("connection_error").inc()
+                result, retry_after, status = None, None, None
+                failure = SourceUnavailable(
+                    f"no complete answer within {self._settings.total_timeout_s:g} s", url=url, kind="timeout"
+                )
+                failure.__cause__ = err
             except SourceUnavailable as err:
-                result, retry_after, failure = None, None, err
-            else:
-                failure = None
+                result, retry_after, status, failure = None, None, None, err
             finally:
                 sem.release()
             if result is not None:
                 return result
             attempt += 1
+            kind = "rate_limited" if status in (429, 503) else "http_5xx"
+            if retry_after is not None and retry_after > self._settings.max_retry_after_s:
+                REQUESTS.labels("gave_up").inc()
+                raise SourceUnavailable(
+                    f"HTTP {status} asks to retry after {retry_after:g} s; trying again next poll",
+                    url=url,
+                    kind=kind,
+                )
             if attempt > self._settings.max_retries:
                 REQUESTS.labels("gave_up").inc()
                 if failure is not None:
                     raise failure
-                raise SourceUnavailable(
-                    f"HTTP {result.status if result else '?'} after {attempt} attempts",
-                    url=url,
-                    kind="http_5xx",
-                )
+                raise SourceUnavailable(f"HTTP {status} after {attempt} attempts", url=url, kind=kind)
             backoff = min(60.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
             await asyncio.sleep(retry_after if retry_after is not None else backoff)
 
     async def _once(
         self, url: str, headers: dict[str, str], policy: RequestPolicy
-    ) -> tuple[FetchResult | None, float | None]:
-        """One logical GET; redirects are followed by hand so every hop passes the SSRF guard."""
+    ) -> tuple[FetchResult | None, float | None, int]:
+        """One logical GET; redirects are followed by hand so every hop passes the SSRF guard.
+
+        Returns (result, Retry-After seconds, status); result is None for a retryable status.
+        """
         current = url
+        origin = urlsplit(url)[:2]
         visited: set[str] = set()
         for _ in range(self._settings.max_redirects + 1):
             if current in visited:
@@ -261,12 +288,16 @@ class PoliteClient:
             visited.add(current)
             if current != url:
                 await assert_public(current, allow_private=policy.allow_private)
+                if urlsplit(current)[:2] != origin:
+                    # The source's own headers (tokens, cookies) never travel to another origin.
+                    headers = {k: v for k, v in headers.items() if k not in policy.headers}
             try:
                 async with self._client.stream("GET", current, headers=headers) as response:
                     if response.is_redirect and response.next_request is not None:
                         current = str(response.next_request.url)
                         continue
-                    return await self._read(url, response)
+                    result, retry_after = await self._read(url, response)
+                    return result, retry_after, response.status_code
             except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as err:
                 REQUESTS.labels("connection_error").inc()
                 raise SourceUnavailable(f"{type(err).__name__}: {err}", url=url, kind="connection") from err

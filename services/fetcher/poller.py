@@ -3,14 +3,24 @@
 Pure steps (extract, canonicalise, dedup) are imported; this module only wires
 them to the HTTP client, the Kafka publisher and the state store. Per-URL
 failures never stop the poll: permanent ones go to the fetcher's dead-letter
-topic with the URL and reason, transient ones are retried on the next poll.
+topic with the URL and reason (and the URL is not tried again for
+``rejected_retry_s``), transient ones are retried on the next poll.
+
+What is published: a URL never seen before; for ``article`` sources, a page
+whose content hash changed since it was last published (a conditional GET
+first, so an unchanged page usually costs a 304). Feed/sitemap items already
+seen are skipped without a request. ``duplicate_of`` comes from a first-seen-wins
+near-duplicate index rebuilt from the state file at start, and an article's
+fingerprint is remembered only once the broker acknowledged it.
 """
 
 from __future__ import annotations
 
+import asyncio
 import logging
 import time
-from dataclasses import dataclass
+from collections.abc import Callable
+from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from akhbar.errors import ExtractionError, PermanentError, TransientError
@@ -18,6 +28,7 @@ from akhbar.kafka import DeadLetterPublisher
 from akhbar.messages import DeadLetter, RawArticle, Stage, article_id
 from prometheus_client import Counter
 
+from fetcher.dates import parse_date
 from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
 from fetcher.extract import ExtractedArticle, extract_article
 from fetcher.feeds import Discovered, parse_feed, parse_sitemap
@@ -30,6 +41,9 @@ from fetcher.urls import canonicalize_url
 log = logging.getLogger(__name__)
 
 ARTICLES = Counter("akhbar_fetcher_articles_total", "Articles by outcome", ["source", "outcome"])
+FETCHED = Counter(
+    "akhbar_fetcher_fetched_total", "Documents fetched (2xx or 304), by role", ["source", "role"]
+)
 ERRORS = Counter("akhbar_fetcher_errors_total", "Failures by kind", ["source", "kind"])
 
 _MAX_SITEMAP_DEPTH = 2
@@ -45,6 +59,10 @@ class PollSummary:
     dead_lettered: int = 0
     transient_errors: int = 0
     feed_not_modified: int = 0
+    skipped_rejected: int = 0
+
+    def as_dict(self) -> dict[str, object]:
+        return asdict(self)
 
 
 class SourcePoller:
@@ -57,13 +75,17 @@ class SourcePoller:
         *,
         near_duplicates: NearDuplicateIndex | None = None,
         max_articles_per_poll: int = 200,
+        rejected_retry_s: float = 86_400.0,
+        clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._client = client
         self._publisher = publisher
         self._dlq = dlq
         self._state = state
-        self._near = near_duplicates or NearDuplicateIndex()
+        self._near = near_duplicates if near_duplicates is not None else state.near_duplicate_index()
         self._max_articles = max_articles_per_poll
+        self._rejected_retry_s = rejected_retry_s
+        self._clock = clock or (lambda: datetime.now(UTC))
 
     async def poll(self, source: Source) -> PollSummary:
         summary = PollSummary(source.name)
@@ -75,16 +97,20 @@ class SourcePoller:
         try:
             links = await self._discover(source, policy, summary)
         except TransientError as err:
-            ERRORS.labels(source.name, "discovery_unavailable").inc()
+            ERRORS.labels(source.name, getattr(err, "kind", "unavailable")).inc()
             summary.transient_errors += 1
             self._state.record_poll(source.name, error=str(err))
             log.warning("source unavailable", extra={"source": source.name, "error": str(err)})
             return summary
         summary.discovered = len(links)
+        seen_urls: set[str] = set()
         for link in links[: self._max_articles]:
+            if link.url in seen_urls:
+                continue
+            seen_urls.add(link.url)
             await self._article(source, policy, link, summary)
         self._state.record_poll(source.name)
-        log.info("polled", extra=summary.__dict__)
+        log.info("polled", extra=summary.as_dict())
         return summary
 
     async def _discover(
@@ -94,15 +120,20 @@ class SourcePoller:
             return [Discovered(url=str(u)) for u in source.urls]
         links: list[Discovered] = []
         queue = [(str(u), 0) for u in source.urls]
+        visited: set[str] = set()
         while queue:
             url, depth = queue.pop(0)
+            if url in visited:
+                continue
+            visited.add(url)
             etag, modified = self._state.validators(url)
             try:
                 result = await self._client.get(url, policy, etag=etag, last_modified=modified)
             except PermanentError as err:
-                self._dead_letter(source, url, err, b"")
+                await self._dead_letter(source, url, err, b"")
                 summary.dead_lettered += 1
                 continue
+            FETCHED.labels(source.name, "feed").inc()
             if result.not_modified:
                 summary.feed_not_modified += 1
                 ARTICLES.labels(source.name, "feed_not_modified").inc()
@@ -114,7 +145,7 @@ class SourcePoller:
                     else parse_sitemap(result.body, url=result.url)
                 )
             except ExtractionError as err:
-                self._dead_letter(source, url, err, result.body)
+                await self._dead_letter(source, url, err, result.body)
                 summary.dead_lettered += 1
                 continue
             for item in found:
@@ -130,22 +161,39 @@ class SourcePoller:
     async def _article(
         self, source: Source, policy: RequestPolicy, link: Discovered, summary: PollSummary
     ) -> None:
-        url = canonicalize_url(link.url)
+        try:
+            url = canonicalize_url(link.url)
+        except ValueError as err:
+            await self._dead_letter(source, link.url, ExtractionError(f"bad URL: {err}", url=link.url), b"")
+            summary.dead_lettered += 1
+            return
+        refetch = source.kind is SourceKind.ARTICLE
         previous_hash = self._state.seen_hash(url)
-        if previous_hash is not None and source.kind is not SourceKind.ARTICLE:
+        if previous_hash is not None and not refetch:
             summary.unchanged += 1
             ARTICLES.labels(source.name, "skipped_seen").inc()
             return
+        rejected_at = self._state.rejected_since(url)
+        if rejected_at is not None and time.time() - rejected_at < self._rejected_retry_s:
+            summary.skipped_rejected += 1
+            ARTICLES.labels(source.name, "skipped_rejected").inc()
+            return
         body = b""
+        etag, modified = self._state.validators(link.url) if refetch and previous_hash else (None, None)
         try:
-            result = await self._client.get(link.url, policy)
+            result = await self._client.get(link.url, policy, etag=etag, last_modified=modified)
+            FETCHED.labels(source.name, "page").inc()
+            if result.not_modified:
+                summary.unchanged += 1
+                ARTICLES.labels(source.name, "skipped_unchanged").inc()
+                return
             body = result.body
             extracted = extract_article(
                 result.body,
                 url=result.url,
                 content_type=result.content_type,
                 site_timezone=source.timezone,
-                now=datetime.now(UTC),
+                now=self._clock(),
             )
         except TransientError as err:
             summary.transient_errors += 1
@@ -153,31 +201,52 @@ class SourcePoller:
             log.warning("page unavailable; retry next poll", extra={"url": link.url, "error": str(err)})
             return
         except PermanentError as err:
-            self._dead_letter(source, link.url, err, body)
+            await self._dead_letter(source, link.url, err, body, remember=url)
             summary.dead_lettered += 1
             return
-        article = self._to_raw(source, link, url, extracted)
+        except Exception as err:  # a bug or a page that trips a library: never lose the poll over one page
+            log.exception("unexpected failure extracting a page", extra={"url": link.url})
+            await self._dead_letter(source, link.url, err, body, remember=url, kind="internal")
+            summary.dead_lettered += 1
+            return
+        article, fingerprint = self._to_raw(source, link, url, extracted)
         if previous_hash is not None and previous_hash == article.content_hash:
             summary.unchanged += 1
             ARTICLES.labels(source.name, "skipped_unchanged").inc()
+            if refetch:
+                self._state.save_validators(link.url, result.etag, result.last_modified)
             return
         if article.duplicate_of:
             summary.duplicates += 1
             ARTICLES.labels(source.name, "near_duplicate").inc()
         await self._publisher.publish(article)
-        # Only now, with the broker's acknowledgement in hand, is the URL remembered.
-        self._state.mark_published(url, article.id, article.content_hash, source.name)
+        # Only now, with the broker's acknowledgement in hand, are the URL and fingerprint remembered.
+        self._near.restore(article.id, *fingerprint)
+        self._state.mark_published(
+            url, article.id, article.content_hash, source.name, fingerprint=fingerprint
+        )
+        if refetch:
+            self._state.save_validators(link.url, result.etag, result.last_modified)
         summary.published += 1
         ARTICLES.labels(source.name, "published").inc()
 
-    def _to_raw(self, source: Source, link: Discovered, url: str, ex: ExtractedArticle) -> RawArticle:
+    def _to_raw(
+        self, source: Source, link: Discovered, url: str, ex: ExtractedArticle
+    ) -> tuple[RawArticle, tuple[str, int, str | None]]:
         canonical = canonicalize_url(ex.canonical_url, base=url) if ex.canonical_url else url
         aid = article_id(canonical)
-        text = f"{ex.title}\n{ex.text}"
-        duplicate_of = self._near.add(aid, ex.text)
+        body_hash, fingerprint = content_hash(ex.text), simhash64(ex.text)
+        known = self._near.known(aid)
+        duplicate_of = known[0] if known is not None else self._near.match(body_hash, fingerprint)
+        if duplicate_of == aid:
+            duplicate_of = None
         tags = list(dict.fromkeys([*ex.tags, *link.tags]))
-        now = datetime.now(UTC)
-        return RawArticle(
+        published_at, date_source = ex.published_at, ex.date_source
+        if published_at is None and link.published:
+            published_at = parse_date(link.published, tz=source.timezone)
+            date_source = "feed" if published_at is not None else None
+        now = self._clock()
+        article = RawArticle(
             id=aid,
             url=canonical,
             fetched_url=link.url,
@@ -186,8 +255,8 @@ class SourcePoller:
             body=ex.text,
             paragraphs=list(ex.paragraphs),
             byline=ex.byline,
-            published_at=ex.published_at,
-            date_source=ex.date_source,
+            published_at=published_at,
+            date_source=date_source,
             updated_at=ex.updated_at,
             lead_image=ex.lead_image,
             tags=tags,
@@ -195,24 +264,37 @@ class SourcePoller:
             language_hint=source.language,
             is_aggregator=source.aggregator or ex.is_aggregator_page,
             provenance=ex.provenance,
-            content_hash=content_hash(text),
-            simhash=f"{simhash64(ex.text):016x}",
-            duplicate_of=duplicate_of if duplicate_of != aid else None,
+            content_hash=content_hash(f"{ex.title}\n{ex.text}"),
+            simhash=f"{fingerprint:016x}",
+            duplicate_of=duplicate_of,
             fetched_at=now,
-            revision=int(time.time() * 1000),
+            revision=int(now.timestamp() * 1000),
         )
+        return article, (body_hash, fingerprint, duplicate_of)
 
-    def _dead_letter(self, source: Source, url: str, err: Exception, body: bytes) -> None:
-        kind = getattr(err, "kind", type(err).__name__)
+    async def _dead_letter(
+        self,
+        source: Source,
+        url: str,
+        err: Exception,
+        body: bytes,
+        *,
+        remember: str | None = None,
+        kind: str | None = None,
+    ) -> None:
+        kind = kind or getattr(err, "kind", None)
+        if kind is None:
+            kind = "extraction" if isinstance(err, ExtractionError) else type(err).__name__
         ERRORS.labels(source.name, kind).inc()
-        reason = getattr(err, "reason", str(err))
-        self._dlq.publish(
-            DeadLetter.build(
-                stage=Stage.FETCHER,
-                error=err,
-                original=body[:1_000_000],
-                key=url,
-                url=url,
-                reason=f"{source.name}: {reason}",
-            )
+        reason = getattr(err, "reason", None) or str(err) or type(err).__name__
+        letter = DeadLetter.build(
+            stage=Stage.FETCHER,
+            error=err,
+            original=body[:1_000_000],
+            key=url,
+            url=url,
+            reason=f"{source.name}: {reason}",
         )
+        await asyncio.to_thread(self._dlq.publish, letter)
+        if remember is not None:
+            self._state.mark_rejected(remember, source.name, kind, reason)

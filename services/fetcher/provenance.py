@@ -82,9 +82,15 @@ def parse_attribution(text: str, *, site_timezone: str = "UTC") -> Provenance | 
     )
 
 
+# Every disclaimer pattern contains one of these words literally (checked before the regexes run).
+_DISCLAIMER_WORDS = ("يتحمل", "مسؤول", "نشر", "يعبر")
+
+
 def is_disclaimer(text: str) -> bool:
     """True for an aggregator's "we are not responsible for this content" line."""
     line = _clean(text)
+    if not any(word in line for word in _DISCLAIMER_WORDS):
+        return False
     return any(p.search(line) for p in _DISCLAIMERS)
 
 

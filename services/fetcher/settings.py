@@ -17,14 +17,29 @@ class FetcherSettings(CommonSettings):
         description="names the project; the contact is appended",
     )
     contact: str = Field(default="ops@example.org", description="who site owners can write to")
-    request_timeout_s: float = Field(default=20.0, gt=0)
+    request_timeout_s: float = Field(default=20.0, gt=0, description="read/write/pool timeout per operation")
     connect_timeout_s: float = Field(default=5.0, gt=0)
+    total_timeout_s: float = Field(
+        default=60.0, gt=0, description="whole request incl. redirects and a slowly dripping body"
+    )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="bigger bodies are refused")
     max_redirects: int = Field(default=5, ge=0)
     max_retries: int = Field(default=3, ge=0, description="on 5xx / connection errors, with backoff")
+    max_retry_after_s: float = Field(
+        default=120.0,
+        ge=0,
+        description="a longer 429/503 Retry-After ends the attempt; the next poll retries",
+    )
+    robots_ttl_s: float = Field(default=86_400.0, gt=0, description="how long a robots.txt is cached")
     per_host_concurrency: int = Field(default=2, ge=1)
     politeness_delay_s: float = Field(default=1.0, ge=0, description="between two requests to one host")
     max_articles_per_poll: int = Field(default=200, ge=1, description="per source and poll")
+    dedup_max_items: int = Field(
+        default=200_000, ge=1, description="near-duplicate fingerprints kept in memory (newest first)"
+    )
+    rejected_retry_s: float = Field(
+        default=86_400.0, ge=0, description="a dead-lettered page is not tried again for this long"
+    )
     metrics_port: int = Field(default=9101, ge=0, le=65535)
 
     @property

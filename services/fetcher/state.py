@@ -1,10 +1,23 @@
-"""Fetcher state that must survive restarts: seen URLs, feed validators, last polls.
+"""Fetcher state that must survive restarts: seen URLs, validators, fingerprints, rejections, polls.
 
 Choice (docs/decisions.md, "Fetcher state"): a small SQLite file on a volume.
 It is local to one fetcher replica, transactional, needs no extra service, and
 survives a container restart when its directory is a volume. A URL is marked
 seen only after Kafka confirmed delivery of its article, so a crash between
 publish and mark re-publishes (at-least-once; the id-keyed index absorbs it).
+
+Tables:
+
+* ``seen``: canonical URL → article id and the content hash last published;
+* ``validators``: ETag / Last-Modified per fetched URL (feeds, sitemaps and the
+  pages of ``article`` sources), for conditional GETs;
+* ``fingerprints``: per article id, in first-seen order (``seq``), the body hash,
+  the SimHash and the ``duplicate_of`` answer it was published with. The
+  near-duplicate index is rebuilt from it at start, so ``duplicate_of`` is the
+  same before and after a restart (first-seen wins);
+* ``rejected``: URLs whose page was dead-lettered (permanent error), so the next
+  polls skip them instead of dead-lettering them again;
+* ``polls``: last successful poll (and last error) per source.
 """
 
 from __future__ import annotations
@@ -13,6 +26,8 @@ import sqlite3
 import threading
 import time
 from pathlib import Path
+
+from fetcher.dedup import NearDuplicateIndex
 
 _SCHEMA = """
 CREATE TABLE IF NOT EXISTS seen (
@@ -28,6 +43,20 @@ CREATE TABLE IF NOT EXISTS validators (
     etag TEXT,
     last_modified TEXT,
     last_success REAL
+);
+CREATE TABLE IF NOT EXISTS fingerprints (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    article_id TEXT NOT NULL UNIQUE,
+    body_hash TEXT NOT NULL,
+    simhash TEXT NOT NULL,
+    duplicate_of TEXT
+);
+CREATE TABLE IF NOT EXISTS rejected (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    kind TEXT NOT NULL,
+    reason TEXT NOT NULL,
+    at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS polls (
     source TEXT PRIMARY KEY,
@@ -48,23 +77,97 @@ class FetcherState:
         self._db.executescript(_SCHEMA)
         self._lock = threading.Lock()
 
+    def __repr__(self) -> str:
+        return f"FetcherState(seen={self.seen_count()})"
+
     def close(self) -> None:
         self._db.close()
+
+    # ---------------------------------------------------------------- seen URLs
 
     def seen_hash(self, url: str) -> str | None:
         """The content hash last published for this URL ('' if seen without hash), None if new."""
         row = self._db.execute("SELECT content_hash FROM seen WHERE url = ?", (url,)).fetchone()
         return None if row is None else (row[0] or "")
 
-    def mark_published(self, url: str, article_id: str, content_hash: str | None, source: str) -> None:
+    def mark_published(
+        self,
+        url: str,
+        article_id: str,
+        content_hash: str | None,
+        source: str,
+        *,
+        fingerprint: tuple[str, int, str | None] | None = None,
+    ) -> None:
+        """Remember a URL whose article the broker acknowledged.
+
+        ``fingerprint`` is ``(body_hash, simhash, duplicate_of)``; only the first one
+        recorded for an article id is kept (first-seen wins), in one transaction with the URL.
+        """
         now = time.time()
         with self._lock:
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute(
+                    "INSERT INTO seen(url, article_id, content_hash, source, first_seen, last_published) "
+                    "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
+                    "content_hash = excluded.content_hash, last_published = excluded.last_published",
+                    (url, article_id, content_hash, source, now, now),
+                )
+                if fingerprint is not None:
+                    body_hash, simhash, duplicate_of = fingerprint
+                    self._db.execute(
+                        "INSERT OR IGNORE INTO fingerprints(article_id, body_hash, simhash, duplicate_of) "
+                        "VALUES (?, ?, ?, ?)",
+                        (article_id, body_hash, f"{simhash:016x}", duplicate_of),
+                    )
+                self._db.execute("DELETE FROM rejected WHERE url = ?", (url,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
+
+    def seen_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM seen").fetchone()[0])
+
+    # ---------------------------------------------------------------- near-duplicates
+
+    def near_duplicate_index(
+        self, *, max_items: int | None = None, max_distance: int = 8
+    ) -> NearDuplicateIndex:
+        """A NearDuplicateIndex holding the persisted fingerprints (newest ``max_items``), oldest first."""
+        index = NearDuplicateIndex(max_distance=max_distance, max_items=max_items)
+        query = "SELECT article_id, body_hash, simhash, duplicate_of FROM fingerprints ORDER BY seq DESC"
+        params: tuple[int, ...] = ()
+        if max_items is not None:
+            query += " LIMIT ?"
+            params = (max_items,)
+        rows = self._db.execute(query, params).fetchall()
+        for article_id, body_hash, simhash, duplicate_of in reversed(rows):
+            index.restore(article_id, body_hash, int(simhash, 16), duplicate_of)
+        return index
+
+    def fingerprint_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM fingerprints").fetchone()[0])
+
+    # ---------------------------------------------------------------- rejected pages
+
+    def mark_rejected(self, url: str, source: str, kind: str, reason: str) -> None:
+        """Remember a dead-lettered page (call after the dead letter was acknowledged)."""
+        with self._lock:
             self._db.execute(
-                "INSERT INTO seen(url, article_id, content_hash, source, first_seen, last_published) "
-                "VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET "
-                "content_hash = excluded.content_hash, last_published = excluded.last_published",
-                (url, article_id, content_hash, source, now, now),
+                "INSERT INTO rejected(url, source, kind, reason, at) VALUES (?, ?, ?, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET "
+                "kind = excluded.kind, reason = excluded.reason, at = excluded.at",
+                (url, source, kind, reason, time.time()),
             )
+
+    def rejected_since(self, url: str) -> float | None:
+        """When this URL was last dead-lettered, or None."""
+        row = self._db.execute("SELECT at FROM rejected WHERE url = ?", (url,)).fetchone()
+        return None if row is None else float(row[0])
+
+    # ---------------------------------------------------------------- validators
 
     def validators(self, url: str) -> tuple[str | None, str | None]:
         row = self._db.execute("SELECT etag, last_modified FROM validators WHERE url = ?", (url,)).fetchone()
@@ -74,17 +177,20 @@ class FetcherState:
         with self._lock:
             self._db.execute(
                 "INSERT INTO validators(url, etag, last_modified, last_success) VALUES (?, ?, ?, ?) "
-                "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, last_modified = excluded.last_modified, "
-                "last_success = excluded.last_success",
+                "ON CONFLICT(url) DO UPDATE SET etag = excluded.etag, "
+                "last_modified = excluded.last_modified, last_success = excluded.last_success",
                 (url, etag, last_modified, time.time()),
             )
+
+    # ---------------------------------------------------------------- polls
 
     def record_poll(self, source: str, error: str | None = None) -> None:
         with self._lock:
             if error is None:
                 self._db.execute(
                     "INSERT INTO polls(source, last_success, last_error) VALUES (?, ?, NULL) "
-                    "ON CONFLICT(source) DO UPDATE SET last_success = excluded.last_success, last_error = NULL",
+                    "ON CONFLICT(source) DO UPDATE SET "
+                    "last_success = excluded.last_success, last_error = NULL",
                     (source, time.time()),
                 )
             else:
@@ -98,5 +204,6 @@ class FetcherState:
         row = self._db.execute("SELECT last_success FROM polls WHERE source = ?", (source,)).fetchone()
         return row[0] if row else None
 
-    def seen_count(self) -> int:
-        return int(self._db.execute("SELECT count(*) FROM seen").fetchone()[0])
+    def last_error(self, source: str) -> str | None:
+        row = self._db.execute("SELECT last_error FROM polls WHERE source = ?", (source,)).fetchone()
+        return row[0] if row else None
