@@ -67,8 +67,18 @@ def raw_articles(texts: list[tuple[str, str]]) -> list[RawArticle]:
     arts = []
     for i, (title, body) in enumerate(texts):
         url = f"https://bench.example.org/{i}"
-        arts.append(RawArticle(id=article_id(url), url=url, source="bench", title=title, body=body,
-                               fetched_at=now, revision=1, tags=[]))
+        arts.append(
+            RawArticle(
+                id=article_id(url),
+                url=url,
+                source="bench",
+                title=title,
+                body=body,
+                fetched_at=now,
+                revision=1,
+                tags=[],
+            )
+        )
     return arts
 
 
@@ -113,15 +123,34 @@ def on_stream(kind: str, servers: str, src: str, n: int, tag: str) -> dict[str, 
     dst = f"{tag}.{kind}.out"
     env = {**os.environ, "KAFKA_BOOTSTRAP_SERVERS": servers, "PYTHONUNBUFFERED": "1"}
     if kind == "enricher":
-        env.update({"AKHBAR_TOPIC_RAW": src, "AKHBAR_TOPIC_ENRICHED": dst, "AKHBAR_TOPIC_DLQ_ENRICHER": f"{dst}.dlq",
-                    "AKHBAR_APP_ID": f"{tag}-enricher", "AKHBAR_DATA_DIR": f"/tmp/{tag}-enricher"})
+        env.update(
+            {
+                "AKHBAR_TOPIC_RAW": src,
+                "AKHBAR_TOPIC_ENRICHED": dst,
+                "AKHBAR_TOPIC_DLQ_ENRICHER": f"{dst}.dlq",
+                "AKHBAR_APP_ID": f"{tag}-enricher",
+                "AKHBAR_DATA_DIR": f"/tmp/{tag}-enricher",
+            }
+        )
         cmd = [sys.executable, "-m", "enricher", "worker", "--loglevel", "warn", "--web-port", "0"]
     else:
-        env.update({"BENCH_SRC": src, "BENCH_DST": dst, "BENCH_APP_ID": f"{tag}-passthrough",
-                    "BENCH_DATA_DIR": f"/tmp/{tag}-passthrough", "BENCH_WEB_PORT": "0"})
+        env.update(
+            {
+                "BENCH_SRC": src,
+                "BENCH_DST": dst,
+                "BENCH_APP_ID": f"{tag}-passthrough",
+                "BENCH_DATA_DIR": f"/tmp/{tag}-passthrough",
+                "BENCH_WEB_PORT": "0",
+            }
+        )
         cmd = [sys.executable, "-m", "faust", "-A", "passthrough_app", "worker", "--loglevel", "warn"]
-    proc = subprocess.Popen(cmd, cwd=ROOT / ("bench" if kind != "enricher" else "."), env=env,
-                            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        cmd,
+        cwd=ROOT / ("bench" if kind != "enricher" else "."),
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     start = time.monotonic()
     first: float | None = None
     cpu = hwm = 0.0
@@ -141,12 +170,19 @@ def on_stream(kind: str, servers: str, src: str, n: int, tag: str) -> dict[str, 
     finally:
         proc.terminate()
         proc.wait(timeout=60)
-    return {"articles": n, "process_cpu_s": round(cpu, 1), "articles_per_cpu_s": round(n / cpu, 1),
-            "wall_s_after_first_output": round(wall, 1), "peak_rss_mb": round(hwm / 2**20, 1)}
+    return {
+        "articles": n,
+        "process_cpu_s": round(cpu, 1),
+        "articles_per_cpu_s": round(n / cpu, 1),
+        "wall_s_after_first_output": round(wall, 1),
+        "peak_rss_mb": round(hwm / 2**20, 1),
+    }
 
 
 def main() -> None:
-    parser = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--n", type=int, default=2000)
     parser.add_argument("--words", type=int, default=400)
     parser.add_argument("--skip-stream", action="store_true", help="only the in-process measurement")

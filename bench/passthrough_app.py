@@ -14,10 +14,15 @@ import faust
 
 SRC = os.environ["BENCH_SRC"]
 DST = os.environ["BENCH_DST"]
-app = faust.App(os.environ["BENCH_APP_ID"], broker=f"kafka://{os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
-                store="memory://", web_port=int(os.environ.get("BENCH_WEB_PORT", "6199")),
-                datadir=os.environ.get("BENCH_DATA_DIR", "/tmp/akhbar-bench-passthrough"), producer_acks=-1,
-                producer_compression_type="gzip")
+app = faust.App(
+    os.environ["BENCH_APP_ID"],
+    broker=f"kafka://{os.environ['KAFKA_BOOTSTRAP_SERVERS']}",
+    store="memory://",
+    web_port=int(os.environ.get("BENCH_WEB_PORT", "6199")),
+    datadir=os.environ.get("BENCH_DATA_DIR", "/tmp/akhbar-bench-passthrough"),
+    producer_acks=-1,
+    producer_compression_type="gzip",
+)
 src = app.topic(SRC, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 dst = app.topic(DST, key_type=bytes, value_type=bytes, key_serializer="raw", value_serializer="raw")
 

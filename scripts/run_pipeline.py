@@ -119,9 +119,8 @@ def main() -> int:
         text = (
             (ROOT / "deploy/demo/site/sources.yaml").read_text(encoding="utf-8").replace("{base}", site.base)
         )
-        tmp = tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8")
-        tmp.write(text)
-        tmp.close()
+        with tempfile.NamedTemporaryFile("w", suffix=".yaml", delete=False, encoding="utf-8") as tmp:
+            tmp.write(text)
         sources = tmp.name
         print(f"== offline demo source on {site.base}/feed.rss", flush=True)
     env.setdefault("AKHBAR_STATE_PATH", str(ROOT / ".state" / "fetcher.sqlite3"))

@@ -131,19 +131,26 @@ def main() -> None:
         paragraphs = "\n".join(f"<p>{html.escape(p)}</p>" for p in a["paragraphs"])
         (SITE / "articles" / f"{a['slug']}.html").write_text(
             PAGE.format(paragraphs=paragraphs, **{k: v for k, v in esc.items() if k != "paragraphs"}),
-            encoding="utf-8")
-    items = "".join(ITEM.format(**{k: html.escape(v) if isinstance(v, str) else v for k, v in a.items()})
-                    for a in ARTICLES)
+            encoding="utf-8",
+        )
+    items = "".join(
+        ITEM.format(**{k: html.escape(v) if isinstance(v, str) else v for k, v in a.items()})
+        for a in ARTICLES
+    )
     (SITE / "feed.rss").write_text(
         '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0">\n  <channel>\n'
         "    <title>أخبار تجريبية</title>\n    <link>{base}/</link>\n"
         "    <description>مصدر أخبار محلي للعرض دون اتصال</description>\n    <language>ar</language>\n"
-        f"{items}  </channel>\n</rss>\n", encoding="utf-8")
+        f"{items}  </channel>\n</rss>\n",
+        encoding="utf-8",
+    )
     (SITE / "robots.txt").write_text("User-agent: *\nAllow: /\n", encoding="utf-8")
     (SITE / "sources.yaml").write_text(
         "# The offline demo source, served on loopback by `make run`.\n"
         "sources:\n  - name: demo\n    kind: feed\n    urls: ['{base}/feed.rss']\n"
-        "    poll_interval_s: 30\n    allow_private_addresses: true\n", encoding="utf-8")
+        "    poll_interval_s: 30\n    allow_private_addresses: true\n",
+        encoding="utf-8",
+    )
 
 
 if __name__ == "__main__":

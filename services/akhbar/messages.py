@@ -54,7 +54,7 @@ class Provenance(_Model):
 class RawArticle(_Model):
     """An article as extracted by the fetcher, before enrichment."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     id: str = Field(min_length=8, max_length=64)
     url: str = Field(min_length=1, description="canonical URL")
     fetched_url: str | None = None
@@ -133,7 +133,7 @@ class EnrichedArticle(RawArticle):
 class DeadLetter(_Model):
     """Envelope for anything a stage could not process; keeps the original bytes."""
 
-    schema_version: Literal[1] = SCHEMA_VERSION
+    schema_version: Literal[1] = 1
     stage: Stage
     error_class: str
     reason: str

@@ -49,6 +49,11 @@ class Heartbeat:
         return healthy, body
 
 
+def server_url(server: ThreadingHTTPServer) -> str:
+    host, port = server.server_address[:2]
+    return f"http://{host.decode() if isinstance(host, bytes) else host}:{port}"
+
+
 def serve_observability(
     host: str, port: int, health: Callable[[], tuple[bool, dict[str, Any]]]
 ) -> ThreadingHTTPServer:

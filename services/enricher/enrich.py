@@ -30,15 +30,18 @@ def artifact_version(folder: Path) -> str:
 
 
 def _mention(span: Span, field: str) -> Entity:
-    return Entity(
-        type=span.type,
-        text=span.surface,
-        normalized=span.normalized,  # type: ignore[arg-type]
-        field=field,
-        start=span.start,
-        end=span.end,
-        confidence=round(span.confidence, 4),
-    )  # type: ignore[arg-type]
+    # model_validate: the tagger's str labels are checked against the contract's literals here.
+    return Entity.model_validate(
+        {
+            "type": span.type,
+            "text": span.surface,
+            "normalized": span.normalized,
+            "field": field,
+            "start": span.start,
+            "end": span.end,
+            "confidence": round(span.confidence, 4),
+        }
+    )
 
 
 class ArticleEnricher:
@@ -77,17 +80,21 @@ class ArticleEnricher:
         body_spans = self._tagger.tag(raw.body) if raw.body else []
         mentions = [_mention(s, "title") for s in title_spans] + [_mention(s, "body") for s in body_spans]
         entities = [
-            EntitySummary(
-                type=e.type,
-                name=e.surfaces[0] if e.surfaces else e.normalized,  # type: ignore[arg-type]
-                normalized=e.normalized,
-                count=e.count,
-                confidence=round(e.confidence, 4),
+            EntitySummary.model_validate(
+                {
+                    "type": e.type,
+                    "name": e.surfaces[0] if e.surfaces else e.normalized,
+                    "normalized": e.normalized,
+                    "count": e.count,
+                    "confidence": round(e.confidence, 4),
+                }
             )
             for e in merge_mentions(title_spans, body_spans)
         ]
         topics = [
-            TopicTag(code=t.code, label=t.label_ar, score=t.score, evidence=t.evidence)  # type: ignore[arg-type]
+            TopicTag.model_validate(
+                {"code": t.code, "label": t.label_ar, "score": t.score, "evidence": t.evidence}
+            )
             for t in self._topics.classify(raw.title, raw.body, list(raw.tags))
         ]
         return EnrichedArticle(

@@ -84,7 +84,8 @@ def process_event(event: EventT) -> tuple[bytes | None, bytes, bool]:
 @app.agent(raw_topic)
 async def enrich_articles(stream: StreamT[Any]) -> None:
     enricher()
-    async for events in stream.take_events(settings.batch_size, within=settings.batch_within_s):
+    batches = stream.take_events(settings.batch_size, within=settings.batch_within_s)  # type: ignore[attr-defined]
+    async for events in batches:
         pending = []
         for event in events:
             key, value, dead = process_event(event)

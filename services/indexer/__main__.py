@@ -23,7 +23,7 @@ from akhbar.errors import TransientError
 from akhbar.es import make_es, wait_for_es
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
 from akhbar.logs import configure_logging
-from akhbar.observability import Heartbeat, serve_observability
+from akhbar.observability import Heartbeat, serve_observability, server_url
 from akhbar.replay import ReplayFilter, replay_dead_letters
 
 from indexer.index_admin import ensure_index
@@ -60,7 +60,7 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
             "index": index,
             "write_alias": settings.write_alias,
             "topic": settings.topic_enriched,
-            "metrics": f"http://{server.server_address[0]}:{server.server_address[1]}/metrics",
+            "metrics": f"{server_url(server)}/metrics",
         },
     )
     for sig in (signal.SIGINT, signal.SIGTERM):

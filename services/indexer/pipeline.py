@@ -261,9 +261,15 @@ class BatchIndexer:
                     rejected = DocumentRejected(status, etype, _es_reason(error))
                     self._dlq.publish(
                         DeadLetter.build(
-                            stage=Stage.INDEXER, error=rejected, original=p.value, key=p.key,
-                            topic=p.tp.topic, partition=p.tp.partition, offset=p.offset,
-                            url=p.article.url, reason=str(rejected),
+                            stage=Stage.INDEXER,
+                            error=rejected,
+                            original=p.value,
+                            key=p.key,
+                            topic=p.tp.topic,
+                            partition=p.tp.partition,
+                            offset=p.offset,
+                            url=p.article.url,
+                            reason=str(rejected),
                         )
                     )
                     DOCS.labels("dead_lettered").inc()

@@ -118,7 +118,7 @@ def reindex(
                 initial_backoff=1,
             )
             indexed += ok
-            for item in errors:
+            for item in errors if isinstance(errors, list) else []:
                 op = next(iter(item.values()))
                 if op.get("status") != 409:  # 409: the live indexer already wrote a newer revision
                     log.warning("reindex reject", extra={"id": op.get("_id"), "error": op.get("error")})

@@ -6,20 +6,20 @@ relay that the test switches off (connections reset) and on again.
 
 from __future__ import annotations
 
+import contextlib
 import socket
 import threading
 import time
 from urllib.parse import urlsplit
 
 import pytest
-from elasticsearch import Elasticsearch
-from kafka import KafkaAdminClient
-
 from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
+from elasticsearch import Elasticsearch
 from indexer.pipeline import BatchIndexer
 from indexer.settings import IndexerSettings
+from kafka import KafkaAdminClient
 
-from .test_indexer import article, count, es, produce, settings  # noqa: F401 (fixtures)
+from .indexer_kit import article, count, produce
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 
@@ -58,10 +58,8 @@ class Relay:
             pass
         finally:
             for s in (src, dst):
-                try:
+                with contextlib.suppress(OSError):
                     s.shutdown(socket.SHUT_RDWR)
-                except OSError:
-                    pass
 
     def close(self) -> None:
         self._closing = True
@@ -77,7 +75,7 @@ def committed_total(settings: IndexerSettings) -> int:
     return sum(o.offset for tp, o in offsets.items() if tp.topic == settings.topic_enriched)
 
 
-def test_pauses_while_elasticsearch_is_down_and_resumes(settings: IndexerSettings, es: Elasticsearch) -> None:  # noqa: F811
+def test_pauses_while_elasticsearch_is_down_and_resumes(settings: IndexerSettings, es: Elasticsearch) -> None:
     url = urlsplit(settings.elasticsearch_url)
     relay = Relay((url.hostname or "127.0.0.1", url.port or 9200))
     produce(settings, [article(n) for n in range(12)])
@@ -85,7 +83,9 @@ def test_pauses_while_elasticsearch_is_down_and_resumes(settings: IndexerSetting
     es_via_relay = Elasticsearch(f"http://127.0.0.1:{relay.port}", request_timeout=5, max_retries=0)
     consumer = make_consumer(flaky, group_id=flaky.group_id, client_id="test-bp")
     producer = make_producer(flaky, client_id="test-bp-dlq")
-    indexer = BatchIndexer(consumer, es_via_relay, DeadLetterPublisher(producer, flaky.topic_dlq_indexer), flaky)
+    indexer = BatchIndexer(
+        consumer, es_via_relay, DeadLetterPublisher(producer, flaky.topic_dlq_indexer), flaky
+    )
     consumer.subscribe([flaky.topic_enriched], listener=indexer.rebalance_listener())
     runner = threading.Thread(target=indexer.run, kwargs={"max_messages": 12})
     runner.start()

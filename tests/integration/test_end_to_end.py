@@ -180,3 +180,5 @@ def test_two_arabic_articles_end_to_end(
     for name in es.indices.get(index=f"{unique_name}-v*"):
         es.indices.delete(index=name)
     es.indices.delete_index_template(name=unique_name)
+    for component in ("settings", "mappings"):
+        es.cluster.delete_component_template(name=f"{unique_name}-{component}")

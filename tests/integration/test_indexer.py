@@ -2,17 +2,13 @@
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-from datetime import UTC, datetime
-
 import pytest
-from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
-from akhbar.messages import DeadLetter, EnrichedArticle, LanguageGuess, TopicTag, article_id, decode, encode
+from akhbar.messages import EnrichedArticle, decode
 from elasticsearch import Elasticsearch
-from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
 from indexer.settings import IndexerSettings
-from kafka import KafkaConsumer
+
+from .indexer_kit import article, count, dead_letters, produce, run_indexer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 
@@ -27,98 +23,6 @@ class CrashingIndexer(BatchIndexer):
 
     def on_revoked(self, revoked):  # type: ignore[no-untyped-def]
         pass  # a dead process runs no rebalance callback
-
-
-def article(
-    n: int, *, revision: int = 1, title: str | None = None, tags: list[str] | None = None
-) -> EnrichedArticle:
-    url = f"https://news.example.org/2026/{n}"
-    return EnrichedArticle(
-        id=article_id(url),
-        url=url,
-        source="example",
-        title=title or f"خبر رقم {n} عن وزارة الخارجية",
-        body=f"نص الخبر رقم {n}. استقبل الوزير أحمد الصالح وفداً.",
-        fetched_at=datetime(2026, 2, 4, tzinfo=UTC),
-        revision=revision,
-        tags=tags or ["سياسة"],
-        language=LanguageGuess(code="ar", script="Arab", confidence=0.99),
-        topics=[TopicTag(code="politics", label="سياسة", score=0.9)],
-    )
-
-
-@pytest.fixture
-def settings(kafka_bootstrap: str, es_url: str, unique_name: str) -> IndexerSettings:
-    return IndexerSettings(
-        kafka_bootstrap_servers=kafka_bootstrap,
-        elasticsearch_url=es_url,
-        topic_enriched=f"{unique_name}.enriched",
-        topic_dlq_indexer=f"{unique_name}.dlq",
-        index_prefix=unique_name,
-        group_id=f"{unique_name}-g",
-        max_batch_size=50,
-        max_batch_time_ms=200,
-    )
-
-
-@pytest.fixture
-def es(settings: IndexerSettings) -> Iterator[Elasticsearch]:
-    client = Elasticsearch(settings.elasticsearch_url, request_timeout=30)
-    ensure_index(client, settings)
-    ensure_topics(settings, [settings.topic_enriched, settings.topic_dlq_indexer])
-    yield client
-    for name in client.indices.get(index=f"{settings.index_prefix}-v*"):
-        client.indices.delete(index=name)
-    client.indices.delete_index_template(name=settings.index_prefix)
-
-
-def produce(settings: IndexerSettings, values: list[bytes | EnrichedArticle]) -> None:
-    producer = make_producer(settings, client_id="test")
-    for v in values:
-        if isinstance(v, EnrichedArticle):
-            producer.send(settings.topic_enriched, key=v.id.encode(), value=encode(v))
-        else:
-            producer.send(settings.topic_enriched, key=b"junk", value=v)
-    producer.flush()
-    producer.close()
-
-
-def run_indexer(
-    settings: IndexerSettings,
-    es: Elasticsearch,
-    *,
-    cls: type[BatchIndexer] = BatchIndexer,
-    expect: int | None = None,
-    idle_s: float = 3.0,
-) -> BatchIndexer:
-    consumer = make_consumer(settings, group_id=settings.group_id, client_id="test-indexer")
-    producer = make_producer(settings, client_id="test-dlq")
-    indexer = cls(consumer, es, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings)
-    consumer.subscribe([settings.topic_enriched], listener=indexer.rebalance_listener())
-    try:
-        indexer.run(max_messages=expect, idle_exit_s=idle_s)
-    finally:
-        consumer.close(autocommit=False)
-        producer.close()
-    return indexer
-
-
-def count(es: Elasticsearch, settings: IndexerSettings) -> int:
-    es.indices.refresh(index=settings.read_alias)
-    return int(es.count(index=settings.read_alias)["count"])
-
-
-def dead_letters(settings: IndexerSettings) -> list[DeadLetter]:
-    consumer = KafkaConsumer(
-        settings.topic_dlq_indexer,
-        bootstrap_servers=settings.kafka_bootstrap_servers,
-        auto_offset_reset="earliest",
-        consumer_timeout_ms=3000,
-    )
-    try:
-        return [decode(DeadLetter, m.value) for m in consumer]
-    finally:
-        consumer.close()
 
 
 def test_replay_never_duplicates(settings: IndexerSettings, es: Elasticsearch) -> None:
@@ -177,6 +81,8 @@ def test_rejects_go_to_the_dead_letter_topic_and_the_rest_is_indexed(
     assert rejected.error_class == "DocumentRejected"
     assert rejected.reason.startswith("elasticsearch 400 document_parsing_exception: ")
     assert "failed to parse field [tags]" in rejected.reason
-    assert "caused by illegal_argument_exception: Document contains at least one immense term" in rejected.reason
+    assert (
+        "caused by illegal_argument_exception: Document contains at least one immense term" in rejected.reason
+    )
     assert len(rejected.reason) < 1000
     assert decode(EnrichedArticle, rejected.original()).id == article(2).id

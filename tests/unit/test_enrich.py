@@ -21,7 +21,7 @@ def test_mentions_point_into_their_field() -> None:
     assert enriched.mentions, "the article names people, places and organisations"
     for m in enriched.mentions:
         text = raw.title if m.field == "title" else raw.body
-        assert text[m.start:m.end] == m.text
+        assert text[m.start : m.end] == m.text
     counts = {(e.type, e.normalized): e.count for e in enriched.entities}
     assert sum(counts.values()) == len(enriched.mentions)
 
@@ -34,7 +34,9 @@ def test_model_versions_are_content_hashes() -> None:
 
 
 def test_title_and_body_languages_are_detected_separately() -> None:
-    raw = raw_article().model_copy(update={"title": "Jordan's foreign minister receives his French counterpart"})
+    raw = raw_article().model_copy(
+        update={"title": "Jordan's foreign minister receives his French counterpart"}
+    )
     enriched = ArticleEnricher.load().enrich(raw)
     assert enriched.language.code == "ar"
     assert enriched.title_language is not None and enriched.title_language.code == "en"

@@ -9,7 +9,6 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
-
 from akhbar.messages import DeadLetter, EnrichedArticle, RawArticle, Stage, article_id, decode, encode
 from enricher import streams
 from enricher.app import app, dlq_topic, enriched_topic
@@ -19,11 +18,17 @@ URL = "https://news.example.org/2026/02/04/water"
 
 def raw_article() -> RawArticle:
     return RawArticle(
-        id=article_id(URL), url=URL, source="example", fetched_at=datetime(2026, 2, 4, 8, tzinfo=UTC), revision=7,
+        id=article_id(URL),
+        url=URL,
+        source="example",
+        fetched_at=datetime(2026, 2, 4, 8, tzinfo=UTC),
+        revision=7,
         title="وزير الخارجية الأردني أيمن الصفدي يستقبل نظيره الفرنسي في عمان",
-        body=("استقبل وزير الخارجية الأردني أيمن الصفدي اليوم في عمان وزير الخارجية الفرنسي، وبحث الجانبان "
-              "تطورات الأوضاع في المنطقة والعلاقات الثنائية بين البلدين. وأكد الصفدي أن الأردن يدعم "
-              "جهود مجلس الأمن الدولي لوقف إطلاق النار."),
+        body=(
+            "استقبل وزير الخارجية الأردني أيمن الصفدي اليوم في عمان وزير الخارجية الفرنسي، وبحث الجانبان "
+            "تطورات الأوضاع في المنطقة والعلاقات الثنائية بين البلدين. وأكد الصفدي أن الأردن يدعم "
+            "جهود مجلس الأمن الدولي لوقف إطلاق النار."
+        ),
         tags=["سياسة"],
     )
 
@@ -38,8 +43,10 @@ def _acked(*_: Any, **__: Any) -> asyncio.Future[None]:
 def sends() -> Iterator[tuple[AsyncMock, AsyncMock]]:
     app.conf.store = "memory://"
     app.flow_control.resume()
-    with patch.object(enriched_topic, "send", AsyncMock(side_effect=_acked)) as ok, \
-         patch.object(dlq_topic, "send", AsyncMock(side_effect=_acked)) as dead:
+    with (
+        patch.object(enriched_topic, "send", AsyncMock(side_effect=_acked)) as ok,
+        patch.object(dlq_topic, "send", AsyncMock(side_effect=_acked)) as dead,
+    ):
         yield ok, dead
 
 
@@ -76,11 +83,15 @@ def test_valid_article_is_enriched_and_keyed_by_id(sends: tuple[AsyncMock, Async
 def test_invalid_and_valid_messages_in_one_batch(sends: tuple[AsyncMock, AsyncMock]) -> None:
     ok, dead = sends
     raw = raw_article()
-    _run([(b"k1", b"{not json"), (raw.id.encode(), encode(raw)), (b"k2", b'{"id": "x"}')],
-         until=lambda: ok.call_count == 1 and dead.call_count == 2)
+    _run(
+        [(b"k1", b"{not json"), (raw.id.encode(), encode(raw)), (b"k2", b'{"id": "x"}')],
+        until=lambda: ok.call_count == 1 and dead.call_count == 2,
+    )
     letters = [decode(DeadLetter, c.kwargs["value"]) for c in dead.call_args_list]
     assert [(d.stage, d.error_class, d.original_key) for d in letters] == [
-        (Stage.ENRICHER, "InvalidMessage", "k1"), (Stage.ENRICHER, "InvalidMessage", "k2")]
+        (Stage.ENRICHER, "InvalidMessage", "k1"),
+        (Stage.ENRICHER, "InvalidMessage", "k2"),
+    ]
     assert letters[0].original() == b"{not json"
     assert letters[1].reason.startswith("RawArticle invalid at ")
     assert [d.offset for d in letters] == [0, 2]
