@@ -55,6 +55,10 @@ stack-status:
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^akhbar' > constraints.txt
 
+train-topics: $(STAMP)  ## retrain the topic model into services/enricher/models/topics (~5-8 min, 1 core)
+	nice -n 10 $(PY) scripts/train_topics.py $(if $(DATA_DIR),--data-dir $(DATA_DIR))
+	$(PY) -m pytest -q tests/unit/test_topics.py
+
 clean:
 	deploy/local/stack.sh down || true
 	rm -rf $(VENV) .stack .state .pytest_cache .mypy_cache .ruff_cache

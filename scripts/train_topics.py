@@ -11,6 +11,7 @@ part, reports dev scores, and writes ``vocab.json``, ``weights.npz``, ``meta.jso
 ``dev_report.json`` and ``MODEL_CARD.md``. The corpora are never copied.
 """
 
+# ruff: noqa: E402, E501
 from __future__ import annotations
 
 import argparse
@@ -28,9 +29,17 @@ import numpy as np
 REPO = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(REPO / "services"))
 
-from akhbar.arabic import normalize_arabic  # noqa: E402
-from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, TOPICS  # noqa: E402
-from enricher.topics import FEATURE_VERSION, MAX_BODY_TOKENS, TITLE_REPEAT, TopicClassifier, featurize  # noqa: E402
+import itertools
+
+from akhbar.arabic import normalize_arabic
+from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, TOPICS
+from enricher.topics import (
+    FEATURE_VERSION,
+    MAX_BODY_WORDS,
+    TITLE_REPEAT,
+    TopicClassifier,
+    featurize_with_length,
+)
 
 SEED = 20261128
 DEV_FRACTION = 0.15
@@ -48,13 +57,18 @@ LABEL_MAP: dict[tuple[str, str], tuple[str | None, str, str]] = {
     ("ant", "international"): (
         "politics",
         "weak",
-        "region desk; ~4/5 political (diplomacy, war, terrorism) by a first-pass model; "
-        "kept as politics unless a first-pass model trained without region desks gives another "
-        "topic p>=0.5 and politics p<0.2 (then dropped, not relabelled)",
+        "region desk, not a topic; ~88 % predicted politics out-of-fold (diplomacy, war, terrorism, "
+        "elections abroad). Kept as politics unless the out-of-fold model gives another code p >= 0.6 "
+        "and politics p < 0.2 (then dropped, not relabelled: those are often still political)",
     ),
-    ("ant", "middle_east"): ("politics", "weak", "as international"),
-    ("ant", "local"): (None, "drop", "region desk (Tunisia) mixing politics, crime, education, weather"),
-    ("ant", "misc"): (None, "drop", "'diverse' desk: odd news, health studies, mixed"),
+    ("ant", "middle_east"): ("politics", "weak", "as international; ~95 % predicted politics out-of-fold"),
+    ("ant", "local"): (
+        None,
+        "drop",
+        "region desk (Tunisia) mixing politics, crime, strikes, education, weather; only silver "
+        "health/religion rows (title rules) are taken from it",
+    ),
+    ("ant", "misc"): (None, "drop", "'diverse' desk: odd news, health studies, mixed; silver rows only"),
     ("asnd", "politics"): ("politics", "gold", "annotated topic"),
     ("asnd", "crime_war_conflict"): (
         "politics",
@@ -151,12 +165,25 @@ def f1_table(y_true: list[str], y_pred: list[str], labels: list[str]) -> dict:
     from sklearn.metrics import precision_recall_fscore_support
 
     present = [c for c in labels if c in set(y_true)]
+    if not present:
+        return {"macro_f1": 0.0, "accuracy": 0.0, "n": 0, "labels": {}}
     p, r, f, s = precision_recall_fscore_support(y_true, y_pred, labels=present, zero_division=0)
-    per = {c: {"p": round(float(p[i]), 4), "r": round(float(r[i]), 4), "f1": round(float(f[i]), 4),
-               "n": int(s[i])} for i, c in enumerate(present)}
-    acc = float(np.mean([a == b for a, b in zip(y_true, y_pred)])) if y_true else 0.0
-    return {"macro_f1": round(float(np.mean(f)) if len(f) else 0.0, 4), "accuracy": round(acc, 4),
-            "n": len(y_true), "labels": per}
+    per = {
+        c: {
+            "p": round(float(p[i]), 4),
+            "r": round(float(r[i]), 4),
+            "f1": round(float(f[i]), 4),
+            "n": int(s[i]),
+        }
+        for i, c in enumerate(present)
+    }
+    acc = float(np.mean([a == b for a, b in zip(y_true, y_pred, strict=False)])) if y_true else 0.0
+    return {
+        "macro_f1": round(float(np.mean(f)) if len(f) else 0.0, 4),
+        "accuracy": round(acc, 4),
+        "n": len(y_true),
+        "labels": per,
+    }
 
 
 def ece(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
@@ -164,7 +191,7 @@ def ece(probs: np.ndarray, y: np.ndarray, bins: int = 10) -> float:
     correct = probs.argmax(1) == y
     edges = np.linspace(0, 1, bins + 1)
     total = 0.0
-    for lo, hi in zip(edges[:-1], edges[1:]):
+    for lo, hi in itertools.pairwise(edges):
         m = (conf > lo) & (conf <= hi)
         if m.any():
             total += m.mean() * abs(conf[m].mean() - correct[m].mean())
@@ -187,6 +214,38 @@ def fit_temperature(logits: np.ndarray, y: np.ndarray) -> float:
     return best_t
 
 
+SHORT_MAX_TOKENS = 50
+BIAS_GRID = np.arange(-1.0, 3.01, 0.25)
+
+
+def macro_f1(y: np.ndarray, pred: np.ndarray, k: int) -> float:
+    fs = []
+    for c in range(k):
+        tp = int(np.sum((pred == c) & (y == c)))
+        n_true, n_pred = int(np.sum(y == c)), int(np.sum(pred == c))
+        if n_true == 0:
+            continue
+        fs.append(2 * tp / (n_true + n_pred) if n_true + n_pred else 0.0)
+    return float(np.mean(fs)) if fs else 0.0
+
+
+def tune_bias(logits: np.ndarray, y: np.ndarray, passes: int = 3) -> np.ndarray:
+    """Per-class logit offsets maximising macro-F1 (coordinate ascent on a grid; ties keep 0)."""
+    k = logits.shape[1]
+    bias = np.zeros(k)
+    for _ in range(passes):
+        for c in range(k):
+            best = (macro_f1(y, (logits + bias).argmax(1), k), -abs(bias[c]), bias[c])
+            for v in BIAS_GRID:
+                b = bias.copy()
+                b[c] = v
+                cand = (macro_f1(y, (logits + b).argmax(1), k), -abs(v), v)
+                if cand > best:
+                    best = cand
+            bias[c] = best[2]
+    return bias
+
+
 class Trainer:
     def __init__(self, args: argparse.Namespace, classes: list[str]) -> None:
         self.args = args
@@ -196,8 +255,14 @@ class Trainer:
     def vectorizer(self):
         from sklearn.feature_extraction.text import TfidfVectorizer
 
-        return TfidfVectorizer(analyzer=lambda f: f, min_df=self.args.min_df, max_features=self.args.max_features,
-                               sublinear_tf=True, norm="l2", dtype=np.float32)
+        return TfidfVectorizer(
+            analyzer=lambda f: f,
+            min_df=self.args.min_df,
+            max_features=self.args.max_features,
+            sublinear_tf=True,
+            norm="l2",
+            dtype=np.float32,
+        )
 
     def weights(self, docs: list[dict]) -> np.ndarray:
         # Balanced per class, and within a class the two data sets get the class's weight in
@@ -224,13 +289,16 @@ class Trainer:
         return vec, clf
 
     @staticmethod
-    def logits(vec, clf, docs: list[dict]) -> np.ndarray:
-        return clf.decision_function(vec.transform([d["feats"] for d in docs]))
+    def logits(vec, clf, docs: list[dict], short_bias: np.ndarray | None = None) -> np.ndarray:
+        z = clf.decision_function(vec.transform([d["feats"] for d in docs]))
+        if short_bias is not None and len(docs):
+            z[np.array([d["ntok"] < SHORT_MAX_TOKENS for d in docs])] += short_bias
+        return z
 
 
 def evaluate(docs: list[dict], probs: np.ndarray, classes: list[str]) -> dict:
     pred = [classes[i] for i in probs.argmax(1)]
-    for d, p in zip(docs, pred):
+    for d, p in zip(docs, pred, strict=False):
         d["pred"] = p
     rep: dict = {}
 
@@ -245,7 +313,7 @@ def evaluate(docs: list[dict], probs: np.ndarray, classes: list[str]) -> dict:
     sub("dataset:ant_gold_only", lambda d: d["dataset"] == "ant" and d["kind"] == "gold")
     sub("dataset:asnd", lambda d: d["dataset"] == "asnd")
     for src in sorted({d["source"] for d in docs}):
-        sub(f"source:{src}", lambda d, s=src: d["source"] == src)
+        sub(f"source:{src}", lambda d, s=src: d["source"] == s)
     y = np.array([classes.index(d["code"]) for d in docs])
     rep["ece"] = round(ece(probs, y), 4)
     rep["confusion"] = {
@@ -258,14 +326,31 @@ def main() -> int:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", type=Path, default=REPO.parent / "shared" / "data")
     ap.add_argument("--out", type=Path, default=REPO / "services" / "enricher" / "models" / "topics")
-    ap.add_argument("--C", type=float, default=20.0)
+    ap.add_argument("--C", type=float, default=5.0)
     ap.add_argument("--min-df", type=int, default=3)
     ap.add_argument("--max-features", type=int, default=250_000)
-    ap.add_argument("--folds", type=int, default=3, help="folds of the out-of-fold pass (filter, temperature)")
+    ap.add_argument(
+        "--folds", type=int, default=3, help="folds of the out-of-fold pass (filter, temperature)"
+    )
     ap.add_argument("--no-write", action="store_true", help="evaluate only")
-    ap.add_argument("--dump-dropped", type=argparse.FileType("w", encoding="utf-8"), default=None,
-                    help="write the region-desk rows the filter drops (for inspection)")
+    ap.add_argument(
+        "--card-only",
+        action="store_true",
+        help="rewrite MODEL_CARD.md from the artifact's dev_report.json and meta.json; no training",
+    )
+    ap.add_argument(
+        "--dump-dropped",
+        type=argparse.FileType("w", encoding="utf-8"),
+        default=None,
+        help="write the region-desk rows the filter drops (for inspection)",
+    )
     args = ap.parse_args()
+    if args.card_only:
+        report = json.loads((args.out / "dev_report.json").read_text(encoding="utf-8"))
+        meta = json.loads((args.out / "meta.json").read_text(encoding="utf-8"))
+        sizes = {f.name: f.stat().st_size for f in sorted(args.out.iterdir()) if f.is_file()}
+        (args.out / "MODEL_CARD.md").write_text(model_card(report, meta, sizes), encoding="utf-8")
+        return 0
     t0 = time.time()
     random.seed(SEED)
     np.random.seed(SEED)
@@ -274,7 +359,7 @@ def main() -> int:
     dev_split(docs)
     docs = [d for d in docs if d["kind"] != "drop"]
     for d in docs:
-        d["feats"] = featurize(d["title"], d["body"])
+        d["feats"], d["ntok"] = featurize_with_length(d["title"], d["body"])
     classes = [c for c in TOPIC_CODES if any(d["code"] == c for d in docs)]
     trainer = Trainer(args, classes)
     print(f"loaded {len(docs)} docs in {time.time() - t0:.0f}s; classes {classes}", flush=True)
@@ -295,16 +380,18 @@ def main() -> int:
         oof[ho_idx] = trainer.logits(v, c, [train_all[i] for i in ho_idx])
         weak_dev_p += softmax(trainer.logits(v, c, weak_dev_all)) / args.folds
         print(f"fold {k} done {time.time() - t0:.0f}s", flush=True)
-    for d, lg in zip(train_all, oof):
+    for d, lg in zip(train_all, oof, strict=False):
         d["p_filter"] = softmax(lg[None, :])[0]
-    for d, p in zip(weak_dev_all, weak_dev_p):
+    for d, p in zip(weak_dev_all, weak_dev_p, strict=False):
         d["p_filter"] = p
     pol = classes.index("politics")
     stage1: dict = {"pred_distribution": {}, "dropped": {}}
     weak_train = [d for d in train_all if d["kind"] == "weak"]
     for raw in ("international", "middle_east"):
         preds = [classes[int(d["p_filter"].argmax())] for d in weak_train if d["raw"] == raw]
-        stage1["pred_distribution"][raw] = {k: round(v / len(preds), 4) for k, v in Counter(preds).most_common()}
+        stage1["pred_distribution"][raw] = {
+            k: round(v / len(preds), 4) for k, v in Counter(preds).most_common()
+        }
     dropped_ids = set()
     for d in weak_train + weak_dev_all:
         p = d["p_filter"]
@@ -320,82 +407,153 @@ def main() -> int:
     keep = [i for i, d in enumerate(train_all) if id(d) not in dropped_ids]
     train = [train_all[i] for i in keep]
     y_oof = np.array([classes.index(train_all[i]["code"]) for i in keep])
-    temperature = fit_temperature(oof[keep], y_oof)
+    # Short texts (ASND posts; also headlines-only items in production) get per-class offsets
+    # tuned for macro-F1 on their out-of-fold logits: the politics-heavy post stream otherwise
+    # starves the small codes (health, religion, economy) of recall.
+    short = np.array(
+        [train_all[i]["ntok"] < SHORT_MAX_TOKENS and train_all[i]["kind"] != "silver" for i in keep]
+    )
+    short_bias = tune_bias(oof[keep][short], y_oof[short])
+    oof_adj = oof.copy()
+    for i in keep:
+        if train_all[i]["ntok"] < SHORT_MAX_TOKENS:
+            oof_adj[i] += short_bias
+    print(
+        "short bias",
+        dict(zip(classes, short_bias.round(2).tolist(), strict=True)),
+        int(short.sum()),
+        flush=True,
+    )
+    temperature = fit_temperature(oof_adj[keep], y_oof)
     dev_all = [d for d in docs if d["split"] == "dev" and id(d) not in dropped_ids]
     dev = [d for d in dev_all if d["kind"] != "silver"]
     silver_dev = [d for d in dev_all if d["kind"] == "silver"]
 
     vec, clf = trainer.fit(train)
-    dev_probs = softmax(trainer.logits(vec, clf, dev) / temperature)
+    dev_probs = softmax(trainer.logits(vec, clf, dev, short_bias) / temperature)
     report = evaluate(dev, dev_probs, classes)
     report["temperature"] = temperature
+    report["short_bias"] = dict(zip(classes, short_bias.round(3).tolist(), strict=True))
+    nb = softmax(trainer.logits(vec, clf, dev)).argmax(1)
+    for name, sel in (("all", lambda d: True), ("asnd", lambda d: d["dataset"] == "asnd")):
+        ix = [i for i, d in enumerate(dev) if sel(d)]
+        report[f"without_short_bias:{name}"] = f1_table(
+            [dev[i]["code"] for i in ix], [classes[int(nb[i])] for i in ix], list(TOPIC_CODES)
+        )
     report["ece_uncalibrated"] = round(
-        ece(softmax(trainer.logits(vec, clf, dev)), np.array([classes.index(d["code"]) for d in dev])), 4
+        ece(
+            softmax(trainer.logits(vec, clf, dev, short_bias)),
+            np.array([classes.index(d["code"]) for d in dev]),
+        ),
+        4,
     )
-    wp = softmax(trainer.logits(vec, clf, weak_dev_all) / temperature).argmax(1)
+    wp = softmax(trainer.logits(vec, clf, weak_dev_all, short_bias) / temperature).argmax(1)
     report["region_desk_dev_unfiltered_pred"] = {
         classes[k]: round(v / len(wp), 4) for k, v in Counter(wp.tolist()).most_common()
     }
     report["stage1"] = stage1
-    sp = softmax(trainer.logits(vec, clf, silver_dev) / temperature).argmax(1)
-    report["silver_dev"] = f1_table([d["code"] for d in silver_dev], [classes[k] for k in sp], ["health", "religion"])
+    # Out-of-fold scores on the (filtered) training part: ~6x the rows of dev, steadier for small codes.
+    oof_rows = [(train_all[i], oof_adj[i]) for i in keep if train_all[i]["kind"] != "silver"]
+    for name, sel in (
+        ("all", lambda d: True),
+        ("ant", lambda d: d["dataset"] == "ant"),
+        ("asnd", lambda d: d["dataset"] == "asnd"),
+    ):
+        rows = [(d, lg) for d, lg in oof_rows if sel(d)]
+        report[f"oof_train:{name}"] = f1_table(
+            [d["code"] for d, _ in rows], [classes[int(lg.argmax())] for _, lg in rows], list(TOPIC_CODES)
+        )
+    sp = softmax(trainer.logits(vec, clf, silver_dev, short_bias) / temperature).argmax(1)
+    report["silver_dev"] = f1_table(
+        [d["code"] for d in silver_dev], [classes[k] for k in sp], ["health", "religion"]
+    )
     report["counts"] = {
         "train": dict(Counter(d["code"] for d in train)),
         "dev": dict(Counter(d["code"] for d in dev)),
-        "train_by_dataset": {f"{c}/{ds}": n for (c, ds), n in sorted(Counter(
-            (d["code"], d["dataset"]) for d in train).items())},
+        "train_by_dataset": {
+            f"{c}/{ds}": n for (c, ds), n in sorted(Counter((d["code"], d["dataset"]) for d in train).items())
+        },
     }
-    print(json.dumps({k: report[k] for k in ("all", "gold_only", "dataset:ant", "dataset:asnd")},
-                     ensure_ascii=False, indent=None), flush=True)
-    print(f"T={temperature:.3f} ece={report['ece']} (uncal {report['ece_uncalibrated']}) "
-          f"vocab={len(vec.vocabulary_)} {time.time() - t0:.0f}s", flush=True)
+    print(
+        json.dumps(
+            {k: report[k] for k in ("all", "gold_only", "dataset:ant", "dataset:asnd")},
+            ensure_ascii=False,
+            indent=None,
+        ),
+        flush=True,
+    )
+    print(
+        f"T={temperature:.3f} ece={report['ece']} (uncal {report['ece_uncalibrated']}) "
+        f"vocab={len(vec.vocabulary_)} {time.time() - t0:.0f}s",
+        flush=True,
+    )
     if args.no_write:
         print(json.dumps(report, ensure_ascii=False, indent=1))
         return 0
 
-    write_artifact(args, vec, clf, classes, temperature, report, dev)
+    write_artifact(args, vec, clf, classes, temperature, short_bias, report, dev)
     print(f"done in {time.time() - t0:.0f}s", flush=True)
     return 0
 
 
-def write_artifact(args, vec, clf, classes, temperature, report, dev) -> None:
+def write_artifact(args, vec, clf, classes, temperature, short_bias, report, dev) -> None:
     out: Path = args.out
     out.mkdir(parents=True, exist_ok=True)
     inv = sorted(vec.vocabulary_.items(), key=lambda kv: kv[1])
     vocab = [f for f, _ in inv]
     assert all(i == j for j, (_, i) in enumerate(inv))
-    (out / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8")
+    (out / "vocab.json").write_text(
+        json.dumps(vocab, ensure_ascii=False, separators=(",", ":")), encoding="utf-8"
+    )
     coef = clf.coef_.T.astype(np.float32)  # (n_features, n_classes)
-    np.savez_compressed(out / "weights.npz", idf=vec.idf_.astype(np.float32), coef=coef,
-                        intercept=clf.intercept_.astype(np.float32))
+    np.savez_compressed(
+        out / "weights.npz",
+        idf=vec.idf_.astype(np.float32),
+        coef=coef,
+        intercept=clf.intercept_.astype(np.float32),
+    )
     meta = {
         "name": "akhbar-topics",
         "date": CARD_DATE,
         "feature_version": FEATURE_VERSION,
-        "max_body_tokens": MAX_BODY_TOKENS,
+        "max_body_words": MAX_BODY_WORDS,
         "title_repeat": TITLE_REPEAT,
         "classes": classes,
         "temperature": temperature,
+        "short_max_tokens": SHORT_MAX_TOKENS,
+        "short_bias": [round(float(b), 4) for b in short_bias],
         "emit_threshold": 0.25,
         "n_features": len(vocab),
-        "train_params": {"C": args.C, "min_df": args.min_df, "max_features": args.max_features, "seed": SEED,
-                         "dev_fraction": DEV_FRACTION},
+        "train_params": {
+            "C": args.C,
+            "min_df": args.min_df,
+            "max_features": args.max_features,
+            "seed": SEED,
+            "dev_fraction": DEV_FRACTION,
+        },
         "dev_macro_f1": report["all"]["macro_f1"],
     }
     (out / "meta.json").write_text(json.dumps(meta, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
-    (out / "dev_report.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+    (out / "dev_report.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
 
     # Parity: the pure-numpy inference reproduces sklearn's probabilities.
     tc = TopicClassifier(out).load()
-    probs = softmax(Trainer.logits(vec, clf, dev[:200]) / temperature)
-    for d, p in zip(dev[:200], probs):
+    probs = softmax(Trainer.logits(vec, clf, dev[:200], np.array(meta["short_bias"])) / temperature)
+    for d, p in zip(dev[:200], probs, strict=False):
         ours = tc.model_scores(d["title"], d["body"])
         assert max(abs(ours[c] - float(p[i])) for i, c in enumerate(classes)) < 1e-3, d["id"]
 
     report["speed"] = bench(tc, dev)
     print("speed", report["speed"], flush=True)
     sizes = {f.name: f.stat().st_size for f in sorted(out.iterdir()) if f.is_file()}
-    report["artifact_bytes"] = sum(v for k, v in sizes.items() if k in ("vocab.json", "weights.npz", "meta.json"))
+    report["artifact_bytes"] = sum(
+        v for k, v in sizes.items() if k in ("vocab.json", "weights.npz", "meta.json")
+    )
+    (out / "dev_report.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     (out / "MODEL_CARD.md").write_text(model_card(report, meta, sizes), encoding="utf-8")
     digest = hashlib.sha256((out / "weights.npz").read_bytes()).hexdigest()[:16]
     print(f"artifact {report['artifact_bytes'] / 1e6:.2f} MB, weights sha256 {digest}")
@@ -416,7 +574,12 @@ def bench(tc: TopicClassifier, dev: list[dict], n: int = 500) -> dict:
     for t, b in arts:
         tc.classify(t, b, ["سياسة"])
     dt = (time.perf_counter() - t0) / len(arts)
-    return {"ms_per_article": round(dt * 1000, 3), "articles_per_s": round(1 / dt), "words": 400, "n": len(arts)}
+    return {
+        "ms_per_article": round(dt * 1000, 3),
+        "articles_per_s": round(1 / dt),
+        "words": 400,
+        "n": len(arts),
+    }
 
 
 def _table(rep: dict, codes: list[str]) -> list[str]:
@@ -424,7 +587,9 @@ def _table(rep: dict, codes: list[str]) -> list[str]:
     for c in codes:
         if c in rep["labels"]:
             v = rep["labels"][c]
-            lines.append(f"| {c} {ARABIC_LABELS[c]} | {v['p']:.3f} | {v['r']:.3f} | {v['f1']:.3f} | {v['n']} |")
+            lines.append(
+                f"| {c} {ARABIC_LABELS[c]} | {v['p']:.3f} | {v['r']:.3f} | {v['f1']:.3f} | {v['n']} |"
+            )
     lines.append(f"| **macro-F1** | | | **{rep['macro_f1']:.3f}** | {rep['n']} |")
     return lines
 
@@ -476,8 +641,11 @@ def model_card(report: dict, meta: dict, sizes: dict) -> str:
     st = report["stage1"]
     L += [
         "",
-        "Evidence for the region-desk decision: a first-pass model trained only on the `gold` rows (train split)",
-        "labels ANT's region desks as follows (share of articles by predicted code):",
+        "Evidence for the region-desk decision: out-of-fold predictions (3 folds over the unfiltered training",
+        "part) for ANT's region-desk articles, share by predicted code. (A first try with a model trained only on",
+        "the gold rows called just 46 % of `international` politics, but inspection showed that its politics",
+        "class — Tunisian politics plus short posts — did not know world politics: most of what it called",
+        "economy/technology was diplomacy, sanctions, Brexit; so that filter was discarded.)",
         "",
     ]
     for raw, dist in st["pred_distribution"].items():
@@ -485,18 +653,29 @@ def model_card(report: dict, meta: dict, sizes: dict) -> str:
     L += [
         "",
         f"Of {st['total']} region-desk articles {st['kept']} are kept as `politics`; dropped "
-        f"(first pass says another topic with p ≥ {WEAK_FILTER_OTHER} and politics p < {WEAK_FILTER_POLITICS}): "
-        + ", ".join(f"{k} {v}" for k, v in sorted(st["dropped"].items())) + ".",
-        "The same filter applies to dev rows (its decision comes from the first-pass model, which never saw",
-        "them). Politics predicted on *all* region-desk dev articles, unfiltered: "
-        + ", ".join(f"{k} {v:.0%}" for k, v in report["region_desk_dev_unfiltered_pred"].items()) + ".",
+        f"(out-of-fold: another code p ≥ {WEAK_FILTER_OTHER} and politics p < {WEAK_FILTER_POLITICS}): "
+        + ", ".join(f"{k} {v}" for k, v in sorted(st["dropped"].items()))
+        + ".",
+        "The same filter applies to dev rows (decided by the average of the three fold models, none of which saw",
+        "them). Predictions of the final model on *all* region-desk dev articles, unfiltered: "
+        + ", ".join(f"{k} {v:.0%}" for k, v in report["region_desk_dev_unfiltered_pred"].items())
+        + ".",
+        "",
+        "Silver rows (training only): ANT articles from local / misc / international / middle_east whose",
+        "normalised title matches exactly one of the high-precision patterns `SILVER_RULES` (health: وزارة الصحة,",
+        "أطباء, سرطان, لقاح, فيروس…; religion: الحج, الأزهر, المساجد, الفاتيكان, فتوى…) and none of the veto words",
+        "(killed, shelling, prices) become health / religion rows, since ANT has no such desk. Silver dev rows",
+        "are never in the main metric; on them the model scores "
+        + ", ".join(f"{c} F1 {v['f1']:.2f} (n {v['n']})" for c, v in report["silver_dev"]["labels"].items())
+        + " (circular: same rules).",
         "",
         "Training rows per code and data set: "
-        + ", ".join(f"{k} {v}" for k, v in report["counts"]["train_by_dataset"].items()) + ".",
+        + ", ".join(f"{k} {v}" for k, v in report["counts"]["train_by_dataset"].items())
+        + ".",
         "",
         "## Method",
         "",
-        f"* Text: title (counted {TITLE_REPEAT}×) + first {MAX_BODY_TOKENS} body tokens, normalised with",
+        f"* Text: title (counted {TITLE_REPEAT}×) + first {MAX_BODY_WORDS} body words, normalised with",
         "  `akhbar.arabic.normalize_arabic`, lower-cased, letter tokens of ≥ 2 characters.",
         "* Features (`enricher.topics.featurize`): word unigrams, light stems (article/conjunction/preposition",
         "  prefixes and common suffixes stripped), word bigrams; TF-IDF with sublinear tf and l2 norm;",
@@ -507,6 +686,11 @@ def model_card(report: dict, meta: dict, sizes: dict) -> str:
         f"* Calibration: softmax temperature T = {meta['temperature']:.3f} fitted on {3}-fold out-of-fold logits of",
         f"  the training part. Dev expected calibration error (10 bins): {report['ece']:.3f}"
         f" (uncalibrated {report['ece_uncalibrated']:.3f}).",
+        f"* Short texts (< {SHORT_MAX_TOKENS} word tokens: posts, headline-only items) get per-code logit offsets"
+        " tuned for macro-F1 by coordinate ascent on the out-of-fold logits of the short training rows: "
+        + ", ".join(f"{c} {v:+.2f}" for c, v in report["short_bias"].items())
+        + f". Dev macro-F1 without them: all {report['without_short_bias:all']['macro_f1']:.3f},"
+        f" ASND {report['without_short_bias:asnd']['macro_f1']:.3f}. The temperature is fitted after the offsets.",
         "* Multi-label output: every code with combined score ≥ 0.25, the top code always. Source",
         "  sections/tags (`enricher.taxonomy.section_evidence`) add evidence by noisy-OR",
         "  `1 − (1 − p_model)(1 − w_tag)`, w = 0.9 for a topical desk (سياسة, رياضة…), 0.6 for a usually-topical",
@@ -530,8 +714,32 @@ def model_card(report: dict, meta: dict, sizes: dict) -> str:
     for name in ("dataset:ant", "dataset:asnd"):
         L += ["", f"### {name}", ""]
         L += _table(report[name], codes)
-    L += ["", "### Per source", "", "| source | n | accuracy | macro-F1 (codes present) | per code F1 |",
-          "| --- | ---: | ---: | ---: | --- |"]
+    L += [
+        "",
+        "### Out-of-fold on the training part (3 folds, same filtering, silver rows excluded)",
+        "",
+        "Steadier for the small codes than dev (health and religion have only ASND rows); the short-text",
+        "offsets below were tuned on these same rows, so the ASND column is somewhat optimistic.",
+        "",
+        "| label | all F1 | ANT F1 | ASND F1 | n (all) |",
+        "| --- | ---: | ---: | ---: | ---: |",
+    ]
+    oa, on, oz = report["oof_train:all"], report["oof_train:ant"], report["oof_train:asnd"]
+    for c in codes:
+        if c in oa["labels"]:
+            f_ant = f"{on['labels'][c]['f1']:.3f}" if c in on["labels"] else "–"
+            f_asnd = f"{oz['labels'][c]['f1']:.3f}" if c in oz["labels"] else "–"
+            L.append(f"| {c} | {oa['labels'][c]['f1']:.3f} | {f_ant} | {f_asnd} | {oa['labels'][c]['n']} |")
+    L.append(
+        f"| **macro-F1** | **{oa['macro_f1']:.3f}** | {on['macro_f1']:.3f} | {oz['macro_f1']:.3f} | {oa['n']} |"
+    )
+    L += [
+        "",
+        "### Per source",
+        "",
+        "| source | n | accuracy | macro-F1 (codes present) | per code F1 |",
+        "| --- | ---: | ---: | ---: | --- |",
+    ]
     for k, v in report.items():
         if k.startswith("source:"):
             per = ", ".join(f"{c} {x['f1']:.2f}" for c, x in v["labels"].items())
@@ -543,8 +751,12 @@ def model_card(report: dict, meta: dict, sizes: dict) -> str:
         "",
         "## Limits",
         "",
-        "* `health` and `religion` are learnt from ~190 short ASND posts only; expect lower recall on full",
-        "  articles and wide confidence intervals (few dev rows).",
+        "* `health` and `religion` have gold rows only as short ASND posts (106 / 54 in training, 19 / 10 in",
+        "  dev) plus keyword-selected silver ANT articles; their F1 is low and its confidence interval wide — they",
+        "  are what keeps the pooled macro-F1 below the ANT-only figure. Source tags (صحة, دين…) remain the",
+        "  reliable signal for them.",
+        "* ASND `society` is only `education` (40 training posts); ANT `society` is JawharaFM's desk (crime,",
+        "  accidents, protests): the model's notion of society is Tunisian local news first.",
         "* `politics` of ANT comes from JawharaFM (Tunisia) and region desks; `society` from JawharaFM only —",
         "  source and label are partly confounded (see per-source rows).",
         "* Articles of 2014–2019; topics that appeared later (e.g. new technologies, epidemics) rely on",
@@ -555,7 +767,8 @@ def model_card(report: dict, meta: dict, sizes: dict) -> str:
         f"Speed: {report['speed']['ms_per_article']:.2f} ms per {report['speed']['words']}-word article "
         f"(≈ {report['speed']['articles_per_s']} articles/s, one thread, including normalisation and tag lookup).",
         "",
-        "Files: " + ", ".join(f"`{k}` {v / 1e6:.2f} MB" for k, v in sizes.items() if k != "MODEL_CARD.md")
+        "Files: "
+        + ", ".join(f"`{k}` {v / 1e6:.2f} MB" for k, v in sizes.items() if k != "MODEL_CARD.md")
         + ". No pickle: JSON vocabulary (feature strings in index order), npz arrays `idf`, `coef`",
         "(n_features × n_classes, float32), `intercept`; `meta.json` has classes, temperature, feature version.",
         "Inference is pure numpy (`enricher.topics.TopicClassifier`), no scikit-learn at run time.",

@@ -1,0 +1,189 @@
+"""Topic classification of Arabic news articles (pure inference, no faust, no network).
+
+Model: TF-IDF (sublinear tf, l2) over word unigrams, word bigrams and light stems of
+the title and the first words of the body, followed by a linear multinomial model;
+scores are softmax probabilities with a temperature fitted on held-out data, so
+they are calibrated in [0, 1]. Weights are plain JSON + npz (no pickle), written
+by ``scripts/train_topics.py``; see ``models/topics/MODEL_CARD.md``.
+
+Source-provided sections/tags (``taxonomy.section_evidence``) are combined with
+the model by noisy-OR: ``s = 1 - (1 - p_model) * (1 - w_tag)``.
+"""
+
+from __future__ import annotations
+
+import functools
+import itertools
+import json
+import math
+import re
+from collections import Counter
+from dataclasses import dataclass
+from pathlib import Path
+
+import numpy as np
+from akhbar.arabic import normalize_arabic
+
+from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, source_tag_evidence
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "topics"
+
+# Featurisation: shared verbatim by training (scripts/train_topics.py imports it) and inference.
+FEATURE_VERSION = 2
+MAX_BODY_WORDS = 200  # the lead of an article carries its topic; caps cost per article
+TITLE_REPEAT = 2  # title tokens count twice
+_TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
+_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")
+_SUFFIXES = ("يات", "ات", "ون", "ين", "ان", "ها", "هم", "هن", "كم", "نا", "يه", "ه", "ي")
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def _stem(tok: str) -> str:
+    for p in _PREFIXES:
+        if tok.startswith(p) and len(tok) - len(p) >= 3:
+            tok = tok[len(p) :]
+            break
+    else:
+        if tok[0] in "وفب" and len(tok) >= 5:
+            tok = tok[1:]
+    for s in _SUFFIXES:
+        if tok.endswith(s) and len(tok) - len(s) >= 3:
+            return tok[: -len(s)]
+    return tok
+
+
+def _tokens(text: str) -> list[str]:
+    return _TOKEN.findall(normalize_arabic(text).lower())
+
+
+def featurize(title: str, body: str) -> list[str]:
+    """Feature strings of one article: words, stems (prefixed ``~``) and word bigrams.
+
+    Only the first ``MAX_BODY_WORDS`` whitespace-separated words of the body are used (cut
+    before normalisation, so long articles cost no more than short ones).
+    """
+    return featurize_with_length(title, body)[0]
+
+
+def featurize_with_length(title: str, body: str) -> tuple[list[str], int]:
+    """``featurize`` plus the number of word tokens seen (title + capped body)."""
+    title_toks = _tokens(title)
+    body_toks = _tokens(" ".join(body.split(None, MAX_BODY_WORDS)[:MAX_BODY_WORDS]))
+    feats: list[str] = []
+    for toks, reps in ((title_toks, TITLE_REPEAT), (body_toks, 1)):
+        stems = ["~" + _stem(t) for t in toks]
+        bigrams = [a + " " + b for a, b in itertools.pairwise(toks)]
+        feats.extend((toks + stems + bigrams) * reps)
+    return feats, len(title_toks) + len(body_toks)
+
+
+@dataclass(frozen=True, slots=True)
+class TopicScore:
+    code: str
+    label_ar: str
+    score: float
+    evidence: str  # "model" | "source_tag" | "model+source_tag"
+
+
+class TopicClassifier:
+    """Load once, then ``classify`` per article; thread-safe after ``load`` (read-only arrays)."""
+
+    def __init__(self, model_dir: Path | str | None = None) -> None:
+        self.model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
+        self._vocab: dict[str, int] | None = None
+        self._idf: np.ndarray | None = None
+        self._coef: np.ndarray | None = None  # (n_features, n_classes) float32
+        self._intercept: np.ndarray | None = None
+        self._classes: tuple[str, ...] = ()
+        self._temperature = 1.0
+        # Short texts (posts, headlines): per-class logit offsets tuned out-of-fold for macro-F1.
+        self._short_max_tokens = 0
+        self._short_bias = np.zeros(0)
+        self.emit_threshold = 0.25
+        self.meta: dict = {}
+
+    def load(self) -> TopicClassifier:
+        meta = json.loads((self.model_dir / "meta.json").read_text(encoding="utf-8"))
+        if meta.get("feature_version") != FEATURE_VERSION:
+            raise ValueError(
+                f"topic model feature_version {meta.get('feature_version')} != code's {FEATURE_VERSION}; "
+                "retrain with scripts/train_topics.py"
+            )
+        vocab_list = json.loads((self.model_dir / "vocab.json").read_text(encoding="utf-8"))
+        with np.load(self.model_dir / "weights.npz", allow_pickle=False) as z:
+            idf = z["idf"].astype(np.float32)
+            coef = z["coef"].astype(np.float32)
+            intercept = z["intercept"].astype(np.float32)
+        classes = tuple(meta["classes"])
+        if set(classes) - set(TOPIC_CODES):
+            raise ValueError(f"model classes {classes} not in taxonomy {TOPIC_CODES}")
+        if coef.shape != (len(vocab_list), len(classes)) or idf.shape != (len(vocab_list),):
+            raise ValueError("topic model arrays do not match vocabulary")
+        self._vocab = {f: i for i, f in enumerate(vocab_list)}
+        self._idf, self._coef, self._intercept = idf, coef, intercept
+        self._classes = classes
+        self._temperature = float(meta.get("temperature", 1.0))
+        self._short_max_tokens = int(meta.get("short_max_tokens", 0))
+        self._short_bias = np.asarray(meta.get("short_bias", [0.0] * len(classes)), dtype=np.float64)
+        if self._short_bias.shape != (len(classes),):
+            raise ValueError("short_bias does not match classes")
+        self.emit_threshold = float(meta.get("emit_threshold", 0.25))
+        self.meta = meta
+        return self
+
+    @property
+    def loaded(self) -> bool:
+        return self._vocab is not None
+
+    def model_scores(self, title: str, body: str) -> dict[str, float]:
+        """Calibrated softmax probability per taxonomy code (codes the model lacks get 0)."""
+        if self._vocab is None or self._idf is None or self._coef is None or self._intercept is None:
+            raise RuntimeError("TopicClassifier.load() first")
+        counts: dict[int, int] = {}
+        vocab = self._vocab
+        feats, n_tokens = featurize_with_length(title, body)
+        for f, n in Counter(feats).items():
+            i = vocab.get(f)
+            if i is not None:
+                counts[i] = n
+        logits = self._intercept.astype(np.float64)
+        if counts:
+            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
+            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
+            w = (1.0 + np.log(tf)) * self._idf[idx]
+            norm = math.sqrt(float(w @ w))
+            if norm > 0:
+                w /= norm
+            logits = logits + w @ self._coef[idx].astype(np.float64)
+        if n_tokens < self._short_max_tokens:
+            logits = logits + self._short_bias
+        z = logits / self._temperature
+        z = np.exp(z - z.max())
+        p = z / z.sum()
+        out = dict.fromkeys(TOPIC_CODES, 0.0)
+        for c, v in zip(self._classes, p.tolist(), strict=False):
+            out[c] = float(v)
+        return out
+
+    def classify(self, title: str, body: str, source_tags: list[str] | None = None) -> list[TopicScore]:
+        """Topics of one article, best first; the top label is always present.
+
+        A label is emitted when its combined score is >= ``emit_threshold`` or a source
+        tag names it. Ties break in taxonomy order, so output is deterministic.
+        """
+        model = self.model_scores(title or "", body or "")
+        tags = source_tag_evidence(list(source_tags or []))
+        order = {c: i for i, c in enumerate(TOPIC_CODES)}
+        scored: list[TopicScore] = []
+        for code in TOPIC_CODES:
+            p = model[code]
+            w = tags.get(code, 0.0)
+            s = 1.0 - (1.0 - p) * (1.0 - w)
+            if w > 0.0:
+                evidence = "model+source_tag" if p >= self.emit_threshold else "source_tag"
+            else:
+                evidence = "model"
+            scored.append(TopicScore(code, ARABIC_LABELS[code], round(s, 4), evidence))
+        scored.sort(key=lambda t: (-t.score, order[t.code]))
+        top = scored[0]
+        return [top] + [t for t in scored[1:] if t.score >= self.emit_threshold or t.evidence != "model"]
