@@ -28,13 +28,16 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200d]")
 _SPACES = re.compile(r"\s+")
 
 
+_PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
+
+
 def fold_presentation_forms(text: str) -> str:
     """Map Arabic presentation forms (U+FB50–FEFF ligatures, contextual glyphs) to base letters.
 
     Old PDFs and some CMSs store glyphs, not letters; NFKC undoes that but also
     folds other compatibility characters, so it is applied only to those blocks.
     """
-    if not any("\ufb50" <= ch <= "\ufdff" or "\ufe70" <= ch <= "\ufeff" for ch in text):
+    if not _PRESENTATION.search(text):
         return text
     return "".join(
         unicodedata.normalize("NFKC", ch)
@@ -82,22 +85,44 @@ def strip_invisible(text: str) -> str:
     return _ZERO_WIDTH.sub("", _BIDI_CONTROLS.sub("", text))
 
 
+def _deletions() -> dict[int, None]:
+    """Code points removed by normalisation: diacritics, tatweel, bidi controls, zero-width."""
+    removed = (_DIACRITICS, _BIDI_CONTROLS, _ZERO_WIDTH)
+    candidates = [*range(0x0600, 0x0700), *range(0x200B, 0x2070), 0xFEFF]
+    return {cp: None for cp in candidates if chr(cp) == _TATWEEL or any(r.match(chr(cp)) for r in removed)}
+
+
+def _combined_table(*, ta_marbuta: bool, hamza: bool) -> dict[int, str | int | None]:
+    """One ``str.translate`` table equal to applying the steps below in order.
+
+    Valid because no step maps a character into one that a later step changes.
+    """
+    table: dict[int, str | int | None] = dict(_deletions())
+    for step in (
+        _PERSIAN_LETTERS,
+        _ALEF_MAQSURA,
+        *((_HAMZA_CARRIERS, _ALEF_FORMS) if hamza else ()),
+        *((_TA_MARBUTA,) if ta_marbuta else ()),
+        _DIGITS,
+    ):
+        table.update(step)
+    return table
+
+
+_TABLES = {(t, h): _combined_table(ta_marbuta=t, hamza=h) for t in (True, False) for h in (True, False)}
+
+
 def normalize_arabic(text: str, *, ta_marbuta: bool = True, hamza: bool = True) -> str:
     """Full normalisation for matching: forms, marks, letters, digits, whitespace.
 
+    In order: presentation forms folded; invisible characters, tatweel and
+    diacritics removed; Persian letters, alef maqsura, (hamza carriers and alef
+    forms), (ta marbuta) and digits mapped; whitespace collapsed. One translate
+    pass does all the per-character steps (hot path of enrichment and dedup).
     ``ta_marbuta``/``hamza`` can be switched off where the distinction matters
     (e.g. a display form of a name).
     """
-    text = fold_presentation_forms(text)
-    text = strip_invisible(text)
-    text = strip_diacritics(strip_tatweel(text))
-    text = normalize_persian_letters(text)
-    text = normalize_alef_maqsura(text)
-    if hamza:
-        text = normalize_hamza_carriers(normalize_alef(text))
-    if ta_marbuta:
-        text = normalize_ta_marbuta(text)
-    text = to_western_digits(text)
+    text = fold_presentation_forms(text).translate(_TABLES[(ta_marbuta, hamza)])
     return _SPACES.sub(" ", text).strip()
 
 
