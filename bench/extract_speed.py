@@ -20,6 +20,7 @@ from datetime import datetime
 from pathlib import Path
 
 import trafilatura
+
 from fetcher.extract import extract_article
 
 ROOT = Path(__file__).resolve().parents[1]

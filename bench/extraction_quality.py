@@ -17,6 +17,7 @@ from datetime import datetime
 from pathlib import Path
 
 import trafilatura
+
 from akhbar.errors import ExtractionError
 from fetcher.dedup import normalized_words
 from fetcher.extract import extract_article

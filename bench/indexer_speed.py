@@ -27,14 +27,15 @@ from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import Any
 
+from elasticsearch import Elasticsearch, helpers
+from kafka.admin import KafkaAdminClient
+
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
 from akhbar.messages import EnrichedArticle, EntitySummary, LanguageGuess, TopicTag, article_id, encode
-from elasticsearch import Elasticsearch, helpers
 from indexer.documents import to_action
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
 from indexer.settings import IndexerSettings
-from kafka.admin import KafkaAdminClient
 
 ROOT = Path(__file__).resolve().parents[1]
 DEFAULT_CORPUS = ROOT.parent / "shared" / "data" / "topics" / "train.jsonl"

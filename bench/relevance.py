@@ -37,9 +37,10 @@ from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
+from elasticsearch import Elasticsearch, helpers
+
 from akhbar.arabic import normalize_arabic
 from akhbar.messages import EnrichedArticle, LanguageGuess, article_id
-from elasticsearch import Elasticsearch, helpers
 from indexer.documents import to_document
 from indexer.index_design import ANALYSIS, MAPPINGS
 from indexer.search import text_query

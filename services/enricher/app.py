@@ -7,8 +7,8 @@ the shared pydantic contract (akhbar.messages) and dead-letters what fails.
 from __future__ import annotations
 
 import faust
-from akhbar.logs import logging_dict_config
 
+from akhbar.logs import logging_dict_config
 from enricher.settings import EnricherSettings
 
 settings = EnricherSettings()

@@ -11,7 +11,6 @@ from functools import cache
 from pathlib import Path
 
 from akhbar.messages import EnrichedArticle, Entity, EntitySummary, RawArticle, TopicTag
-
 from enricher import language
 from enricher.ner import DEFAULT_MODEL_DIR as NER_DIR
 from enricher.ner import NerTagger, Span, merge_mentions

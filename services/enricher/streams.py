@@ -15,11 +15,11 @@ import time
 from functools import cache
 from typing import Any
 
-from akhbar.errors import InvalidMessage
-from akhbar.messages import DeadLetter, RawArticle, Stage, decode, encode
 from faust.types import EventT, StreamT
 from prometheus_client import CONTENT_TYPE_LATEST, REGISTRY, Counter, Histogram, generate_latest
 
+from akhbar.errors import InvalidMessage
+from akhbar.messages import DeadLetter, RawArticle, Stage, decode, encode
 from enricher.app import app, dlq_topic, enriched_topic, raw_topic, settings
 from enricher.enrich import ArticleEnricher
 from enricher.language import warm_up

@@ -22,8 +22,8 @@ from dataclasses import dataclass
 from pathlib import Path
 
 import numpy as np
-from akhbar.arabic import normalize_arabic
 
+from akhbar.arabic import normalize_arabic
 from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, source_tag_evidence
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "topics"

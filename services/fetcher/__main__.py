@@ -22,7 +22,6 @@ from akhbar.errors import AkhbarError, TransientError
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_producer
 from akhbar.logs import configure_logging
 from akhbar.observability import Heartbeat, serve_observability
-
 from fetcher.extract import extract_article
 from fetcher.http import PoliteClient, RequestPolicy
 from fetcher.poller import PollSummary, SourcePoller

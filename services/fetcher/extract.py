@@ -30,13 +30,13 @@ from typing import Any
 from urllib.parse import urljoin, urlsplit
 
 import lxml.html
-from akhbar.arabic import normalize_arabic
-from akhbar.errors import ExtractionError
-from akhbar.messages import Provenance
 from lxml import etree
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor, use_config
 
+from akhbar.arabic import normalize_arabic
+from akhbar.errors import ExtractionError
+from akhbar.messages import Provenance
 from fetcher.charset import decode_body
 from fetcher.dates import find_date, parse_date
 from fetcher.provenance import is_disclaimer, parse_attribution

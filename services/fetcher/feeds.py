@@ -13,8 +13,9 @@ from xml.etree.ElementTree import Element, ParseError
 
 import defusedxml.ElementTree as safe_et
 import feedparser
-from akhbar.errors import ExtractionError
 from defusedxml import DefusedXmlException
+
+from akhbar.errors import ExtractionError
 
 _SM = "{http://www.sitemaps.org/schemas/sitemap/0.9}"
 _NEWS = "{http://www.google.com/schemas/sitemap-news/0.9}"

@@ -21,9 +21,9 @@ from email.utils import parsedate_to_datetime
 from urllib.parse import urlsplit
 
 import httpx
-from akhbar.errors import PermanentError, TransientError
 from prometheus_client import Counter
 
+from akhbar.errors import PermanentError, TransientError
 from fetcher.settings import FetcherSettings
 
 log = logging.getLogger(__name__)

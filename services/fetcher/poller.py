@@ -23,11 +23,11 @@ from collections.abc import Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
+from prometheus_client import Counter
+
 from akhbar.errors import ExtractionError, PermanentError, TransientError
 from akhbar.kafka import DeadLetterPublisher
 from akhbar.messages import DeadLetter, RawArticle, Stage, article_id
-from prometheus_client import Counter
-
 from fetcher.dates import parse_date
 from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
 from fetcher.extract import ExtractedArticle, extract_article

@@ -20,7 +20,6 @@ import re
 
 from akhbar.arabic import strip_diacritics, strip_invisible, strip_tatweel
 from akhbar.messages import Provenance
-
 from fetcher.dates import find_date
 
 __all__ = ["find_attribution", "is_disclaimer", "parse_attribution", "strip_aggregator_notes"]

@@ -4,10 +4,11 @@ from __future__ import annotations
 
 import asyncio
 
-from akhbar.errors import BrokerUnavailable
-from akhbar.messages import RawArticle, encode
 from kafka import KafkaProducer
 from kafka.errors import KafkaError
+
+from akhbar.errors import BrokerUnavailable
+from akhbar.messages import RawArticle, encode
 
 
 class ArticlePublisher:

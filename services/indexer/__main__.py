@@ -25,7 +25,6 @@ from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make
 from akhbar.logs import configure_logging
 from akhbar.observability import Heartbeat, serve_observability, server_url
 from akhbar.replay import ReplayFilter, replay_dead_letters
-
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
 from indexer.reindex import reindex

@@ -19,10 +19,6 @@ from collections.abc import Callable
 from dataclasses import dataclass, field
 from typing import Any
 
-from akhbar.errors import DocumentRejected, InvalidMessage, SearchUnavailable
-from akhbar.kafka import DeadLetterPublisher
-from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
-from akhbar.observability import Heartbeat
 from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 from kafka import KafkaConsumer
@@ -31,6 +27,10 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
+from akhbar.errors import DocumentRejected, InvalidMessage, SearchUnavailable
+from akhbar.kafka import DeadLetterPublisher
+from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
+from akhbar.observability import Heartbeat
 from indexer.documents import to_action
 from indexer.settings import IndexerSettings
 

@@ -15,13 +15,13 @@ import logging
 import re
 from dataclasses import dataclass
 
-from akhbar.errors import InvalidMessage
-from akhbar.kafka import DeadLetterPublisher
-from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
 from elasticsearch import Elasticsearch, helpers
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
+from akhbar.errors import InvalidMessage
+from akhbar.kafka import DeadLetterPublisher
+from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
 from indexer.documents import to_action
 from indexer.index_admin import current_indices, ensure_templates
 from indexer.settings import IndexerSettings

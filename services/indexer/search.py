@@ -27,10 +27,11 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
-from akhbar.arabic import normalize_arabic
-from akhbar.errors import AkhbarError, SearchUnavailable
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
+
+from akhbar.arabic import normalize_arabic
+from akhbar.errors import AkhbarError, SearchUnavailable
 
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}

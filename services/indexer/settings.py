@@ -2,8 +2,9 @@
 
 from __future__ import annotations
 
-from akhbar.settings import CommonSettings
 from pydantic import Field
+
+from akhbar.settings import CommonSettings
 
 
 class IndexerSettings(CommonSettings):

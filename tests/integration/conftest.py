@@ -5,8 +5,9 @@ from __future__ import annotations
 from collections.abc import Iterator
 
 import pytest
-from akhbar.kafka import ensure_topics
 from elasticsearch import Elasticsearch
+
+from akhbar.kafka import ensure_topics
 from indexer.index_admin import ensure_index
 from indexer.settings import IndexerSettings
 

@@ -4,12 +4,13 @@ from __future__ import annotations
 
 from datetime import UTC, datetime
 
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+
 from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
 from akhbar.messages import DeadLetter, EnrichedArticle, LanguageGuess, TopicTag, article_id, decode, encode
-from elasticsearch import Elasticsearch
 from indexer.pipeline import BatchIndexer
 from indexer.settings import IndexerSettings
-from kafka import KafkaConsumer
 
 
 def article(

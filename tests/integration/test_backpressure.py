@@ -13,11 +13,12 @@ import time
 from urllib.parse import urlsplit
 
 import pytest
-from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
 from elasticsearch import Elasticsearch
+from kafka import KafkaAdminClient
+
+from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
 from indexer.pipeline import BatchIndexer
 from indexer.settings import IndexerSettings
-from kafka import KafkaAdminClient
 
 from .indexer_kit import article, count, produce
 

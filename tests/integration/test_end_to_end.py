@@ -13,9 +13,10 @@ import time
 from pathlib import Path
 
 import pytest
+from elasticsearch import Elasticsearch
+
 from akhbar.devsite import DevSite
 from akhbar.messages import article_id
-from elasticsearch import Elasticsearch
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 

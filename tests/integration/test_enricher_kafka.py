@@ -9,10 +9,11 @@ import time
 from pathlib import Path
 
 import pytest
+from kafka import KafkaConsumer
+
 from akhbar.kafka import ensure_topics, make_producer
 from akhbar.messages import DeadLetter, EnrichedArticle, decode, encode
 from akhbar.settings import CommonSettings
-from kafka import KafkaConsumer
 
 from ..unit.test_enricher_agent import raw_article
 

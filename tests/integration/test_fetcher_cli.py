@@ -16,8 +16,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
-from akhbar.devsite import DevSite
 from kafka import KafkaConsumer
+
+from akhbar.devsite import DevSite
 
 pytestmark = pytest.mark.kafka
 

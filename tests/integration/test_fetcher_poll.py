@@ -23,6 +23,9 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+from kafka import KafkaConsumer
+from kafka.admin import KafkaAdminClient
+
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_producer
 from akhbar.messages import DeadLetter, RawArticle, article_id, encode
 from fetcher.dedup import content_hash, simhash64
@@ -32,8 +35,6 @@ from fetcher.publish import ArticlePublisher
 from fetcher.settings import FetcherSettings
 from fetcher.sources import Source
 from fetcher.state import FetcherState
-from kafka import KafkaConsumer
-from kafka.admin import KafkaAdminClient
 
 pytestmark = pytest.mark.kafka
 

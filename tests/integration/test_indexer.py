@@ -3,8 +3,9 @@
 from __future__ import annotations
 
 import pytest
-from akhbar.messages import EnrichedArticle, decode
 from elasticsearch import Elasticsearch
+
+from akhbar.messages import EnrichedArticle, decode
 from indexer.pipeline import BatchIndexer
 from indexer.settings import IndexerSettings
 

@@ -6,13 +6,14 @@ import threading
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
 from akhbar.replay import ReplayFilter, replay_dead_letters
-from elasticsearch import Elasticsearch
 from indexer.index_admin import current_indices
 from indexer.reindex import reindex
 from indexer.settings import IndexerSettings
-from kafka import KafkaConsumer
 
 from .indexer_kit import article, count, produce, run_indexer
 

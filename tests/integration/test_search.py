@@ -13,9 +13,10 @@ from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from elasticsearch import Elasticsearch, helpers
+
 from akhbar.errors import SearchUnavailable
 from akhbar.messages import EnrichedArticle, EntitySummary, LanguageGuess, TopicTag, article_id
-from elasticsearch import Elasticsearch, helpers
 from indexer.__main__ import main as indexer_main
 from indexer.documents import to_action
 from indexer.index_admin import ensure_index

@@ -8,6 +8,7 @@ import sys
 from pathlib import Path
 
 import pytest
+
 from fetcher.charset import charset_from_content_type, decode_body, normalize_charset_label
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"

@@ -5,6 +5,7 @@ from __future__ import annotations
 from datetime import UTC, datetime
 
 import pytest
+
 from fetcher.dates import find_date, parse_date, parse_machine_date
 
 NOW = datetime(2026, 2, 4, 12, 0, tzinfo=UTC)  # 14:00 in Beirut

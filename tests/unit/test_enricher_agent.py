@@ -9,6 +9,7 @@ from typing import Any
 from unittest.mock import AsyncMock, patch
 
 import pytest
+
 from akhbar.messages import DeadLetter, EnrichedArticle, RawArticle, Stage, article_id, decode, encode
 from enricher import streams
 from enricher.app import app, dlq_topic, enriched_topic

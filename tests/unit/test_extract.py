@@ -8,6 +8,7 @@ from pathlib import Path
 from typing import Any
 
 import pytest
+
 from akhbar.errors import ExtractionError
 from akhbar.messages import RawArticle, article_id
 from fetcher.extract import ExtractedArticle, extract_article

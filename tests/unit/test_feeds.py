@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import pytest
+
 from akhbar.errors import ExtractionError
 from fetcher.feeds import parse_feed, parse_sitemap
 

@@ -8,6 +8,7 @@ from typing import Any
 
 import httpx
 import pytest
+
 from fetcher.http import FetchRefused, PoliteClient, RequestPolicy, SourceUnavailable
 from fetcher.settings import FetcherSettings
 

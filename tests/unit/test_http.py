@@ -7,6 +7,7 @@ import time
 
 import httpx
 import pytest
+
 from fetcher.http import FetchRefused, PoliteClient, RequestPolicy, SourceUnavailable, assert_public
 from fetcher.settings import FetcherSettings
 

@@ -10,6 +10,7 @@ import time
 from pathlib import Path
 
 import pytest
+
 from akhbar.messages import LanguageGuess
 from enricher import language
 from enricher.language import MAX_CHARS, SHORT_TEXT_CHARS, detect_language, detect_script

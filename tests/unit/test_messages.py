@@ -4,6 +4,7 @@ import json
 from datetime import UTC, datetime
 
 import pytest
+
 from akhbar.errors import InvalidMessage
 from akhbar.messages import DeadLetter, RawArticle, Stage, article_id, decode, encode
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fetcher.provenance import find_attribution, is_disclaimer, parse_attribution, strip_aggregator_notes
 
 

@@ -3,6 +3,7 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+
 from fetcher.sources import SourceKind, SourcesFileError, load_sources
 
 ROOT = Path(__file__).resolve().parents[2]

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+
 from fetcher.urls import canonicalize_url, is_same_article_url
 
 
