@@ -31,27 +31,19 @@ app = faust.App(
     logging_config=logging_dict_config("enricher", settings.log_level),
 )
 
-raw_topic = app.topic(
-    settings.topic_raw,
-    key_type=bytes,
-    value_type=bytes,
-    key_serializer="raw",
-    value_serializer="raw",
-    partitions=settings.topic_partitions,
-)
-enriched_topic = app.topic(
-    settings.topic_enriched,
-    key_type=bytes,
-    value_type=bytes,
-    key_serializer="raw",
-    value_serializer="raw",
-    partitions=settings.topic_partitions,
-)
-dlq_topic = app.topic(
-    settings.topic_dlq_enricher,
-    key_type=bytes,
-    value_type=bytes,
-    key_serializer="raw",
-    value_serializer="raw",
-    partitions=settings.topic_partitions,
-)
+
+def _bytes_topic(name: str) -> faust.TopicT:
+    """Keys and values stay raw bytes; decoding is the contract's job (akhbar.messages)."""
+    return app.topic(
+        name,
+        key_type=bytes,
+        value_type=bytes,
+        key_serializer="raw",
+        value_serializer="raw",
+        partitions=settings.topic_partitions,
+    )
+
+
+raw_topic = _bytes_topic(settings.topic_raw)
+enriched_topic = _bytes_topic(settings.topic_enriched)
+dlq_topic = _bytes_topic(settings.topic_dlq_enricher)
