@@ -55,6 +55,18 @@ stack-status:
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^akhbar' > constraints.txt
 
+TRAIN_STAMP := $(VENV)/.installed-train
+NER_DATA_DIR ?= ../shared/data
+
+$(TRAIN_STAMP): $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,train]'
+	@touch $@
+
+train-ner: $(TRAIN_STAMP)  ## retrain the NER tagger reproducibly (word clusters + CRF), ~10 min on 1 core
+	OMP_NUM_THREADS=1 OPENBLAS_NUM_THREADS=1 PYTHONHASHSEED=0 nice -n 10 $(PY) scripts/train_word_clusters.py --data-dir $(NER_DATA_DIR)
+	OMP_NUM_THREADS=1 PYTHONHASHSEED=0 nice -n 10 $(PY) scripts/train_ner.py --data-dir $(NER_DATA_DIR)
+	$(PY) -m pytest -q tests/unit/test_ner.py
+
 train-topics: $(STAMP)  ## retrain the topic model into services/enricher/models/topics (~5-8 min, 1 core)
 	nice -n 10 $(PY) scripts/train_topics.py $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 	$(PY) -m pytest -q tests/unit/test_topics.py

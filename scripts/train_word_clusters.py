@@ -36,7 +36,9 @@ from pathlib import Path
 os.environ.setdefault("OMP_NUM_THREADS", "1")
 os.environ.setdefault("OPENBLAS_NUM_THREADS", "1")
 os.environ.setdefault("MKL_NUM_THREADS", "1")
-os.environ.setdefault("PYTHONHASHSEED", "0")
+if os.environ.get("PYTHONHASHSEED") != "0":  # gensim seeds vectors with hash(): fix it, then re-exec
+    os.environ["PYTHONHASHSEED"] = "0"
+    os.execv(sys.executable, [sys.executable, *sys.argv])
 
 import numpy as np
 
@@ -109,7 +111,8 @@ def main() -> None:
         vecs = vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-8)
         out = []
         for k in ks:
-            km = MiniBatchKMeans(n_clusters=k, random_state=args.seed, batch_size=4096, n_init=3, max_iter=100)
+            km = MiniBatchKMeans(n_clusters=k, random_state=args.seed, batch_size=4096, n_init=3,
+                                 max_iter=100)
             km.fit(vecs[fit])
             out.append(km.predict(vecs))
             logging.info("k-means k=%d done (%.0fs)", k, time.time() - t0)
@@ -128,7 +131,7 @@ def main() -> None:
     f_lab = clusters(f_vecs, fit_idx, FT_KS)
     out = Path(args.out)
     out.parent.mkdir(parents=True, exist_ok=True)
-    with gzip.GzipFile(out, "wb", mtime=0) as gz:
+    with open(out, "wb") as raw, gzip.GzipFile(filename="", mode="wb", fileobj=raw, mtime=0) as gz:
         for i, w in enumerate(vocab):
             cols = [c[i] for c in w_cols] + [str(lab[i]) for lab in f_lab]
             row = "\t".join([w, str(counts.get(w, 0)), *cols]) + "\n"

@@ -147,8 +147,8 @@ class BatchIndexer:
             records = self._consumer.poll(timeout_ms=100, max_records=self._settings.max_batch_size)
             self._heartbeat.polled()
             now = self._clock()
-            if records:
-                last_activity = now
+            if records or not self._consumer.assignment():
+                last_activity = now  # idle time counts only once partitions are assigned
             for tp, messages in records.items():
                 for message in messages:
                     self._accept(tp, message.offset, message.key, message.value, now)

@@ -1,0 +1,606 @@
+"""Arabic named-entity recognition for the enricher (pure inference, no faust/Kafka).
+
+Model: a linear-chain CRF (python-crfsuite) over hand-written features plus
+semi-supervised word clusters learnt from unlabelled Arabic news (k-means over
+word2vec skip-gram and fastText char-n-gram vectors, see
+``scripts/train_word_clusters.py``), document-level label propagation, and a small
+rule layer for the political-news cases the ANERcorp annotation does not cover
+(ministries/councils, ``بن``/``آل`` name chains, unseen transliterated names after a
+title). See ``models/ner/MODEL_CARD.md``.
+
+Public API::
+
+    tagger = NerTagger.load()            # default: enricher/models/ner/
+    spans = tagger.tag("...")            # list[Span] with char offsets into the text
+    ents = tagger.article_entities(title, body)   # merged per-article entities with counts
+
+Normal form (``Span.normalized``): ``normalize_arabic(..., ta_marbuta=False)``
+(alef/hamza forms -> ا, ى -> ي, diacritics/tatweel/bidi removed, ة kept), then the
+leading proclitics of the *first* token are stripped: conjunction و/ف and
+preposition ب/ل/ك; ``لل`` becomes ``ال``; the article ``ال`` itself is kept
+(``وبغداد`` -> ``بغداد``, ``للأمم المتحدة`` -> ``الامم المتحدة``, ``بالعراق`` -> ``العراق``).
+A prefix is stripped only when the lexicon (word counts from news) says the
+shorter form is the usual word (so ``بغداد``, ``لبنان``, ``واشنطن`` stay whole).
+"""
+
+from __future__ import annotations
+
+import gzip
+import json
+import re
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass, field
+from functools import lru_cache
+from pathlib import Path
+
+from akhbar.arabic import normalize_arabic
+
+DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "ner"
+ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
+
+_MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u0640"
+# number with a decimal/thousands separator | word (letters, digits, marks, optional %) | one punct. char
+TOKEN_RE = re.compile(rf"\d+(?:[.,\u066b]\d+)+%?|[\w{_MARKS}]+%?|[^\w\s{_MARKS}]")
+_SENT_END = frozenset({".", "!", "?", "؟", "…"})
+_ARABIC = re.compile("[\u0621-\u064a]")
+_LATIN = re.compile("[A-Za-z]")
+
+
+def tokenize(text: str) -> list[tuple[str, int, int]]:
+    """Split text into (token, start, end); punctuation is split off, clitics stay attached."""
+    return [(m.group(), m.start(), m.end()) for m in TOKEN_RE.finditer(text)]
+
+
+@lru_cache(maxsize=200_000)
+def feat_norm(tok: str) -> str:
+    """Matching form used for features and the lexicon (full ``normalize_arabic``)."""
+    return normalize_arabic(tok)
+
+
+def _norms(words: Iterable[str]) -> frozenset[str]:
+    return frozenset(feat_norm(w) for w in words)
+
+
+def _norm_words(words: str) -> frozenset[str]:
+    """Whitespace-separated word list -> set of matching forms."""
+    return _norms(words.split())
+
+
+# ---------------------------------------------------------------- trigger lexicons
+PER_TITLES = _norm_words(
+    """الرئيس رئيس رئيسة الملك ملك الملكة الأمير أمير الأميرة الشيخ شيخ الشيخة الوزير وزير وزيرة نائب
+    النائب السيد السيدة السيدتين الدكتور الدكتورة د الفريق اللواء العميد العقيد المقدم الرائد النقيب
+    المشير الجنرال الأدميرال المستشار المستشارة السفير سفير السفيرة الأمين أمين المتحدث الناطق المبعوث
+    مبعوث المندوب مندوب الإمام البابا الحاخام القاضي القاضية ولي سمو السمو معالي فخامة سعادة جلالة
+    الزعيم زعيم المرشد السلطان سلطان المدير مدير المديرة قائد القائد مستشار الممثل الأستاذ المهندس
+    المحامي الشاعر الكاتب الروائي الصحفي الصحافي المراسل اللاعب المدرب الفنان الفنانة المطرب المطربة
+    الحاج الشهيد الراحل المرحوم الكاردينال الأسقف المطران البطريرك عاهل العاهل حاكم الحاكم المفتي المرجع
+    الخليفة رئيسها رئيسه المحافظ محافظ النائبة البروفيسور الباحث الخبير السناتور السيناتور عضو العضو
+    المرشح المرشحة الرئيسين"""
+)
+ORG_HEADS = _norm_words(
+    """وزارة الوزارة مجلس المجلس حزب الحزب جامعة الجامعة شركة الشركة وكالة الوكالة منظمة المنظمة الجيش جيش
+    هيئة الهيئة رئاسة حركة الحركة جبهة الجبهة اتحاد الاتحاد مؤسسة المؤسسة بنك البنك مصرف المصرف صندوق
+    الصندوق لجنة اللجنة جمعية الجمعية نقابة النقابة محكمة المحكمة برلمان البرلمان الكونغرس الكونجرس مكتب
+    المكتب دائرة مديرية المديرية قيادة القيادة أركان الحرس الشرطة شرطة جهاز الجهاز مركز المركز معهد
+    المعهد أكاديمية الأكاديمية نادي النادي منتدى المنتدى تحالف التحالف ائتلاف الائتلاف كتلة الكتلة تنظيم
+    التنظيم صحيفة الصحيفة جريدة قناة القناة إذاعة الإذاعة مجموعة المجموعة الحكومة حكومة الأمم مفوضية
+    المفوضية سلطة السلطة بعثة البعثة كلية الكلية مجمع المجمع غرفة الغرفة وحدة الوحدة قوات القوات الحرس
+    ديوان الديوان"""
+)
+LOC_TRIGGERS = _norm_words(
+    """مدينة المدينة العاصمة عاصمة محافظة المحافظة ولاية الولاية إقليم الإقليم منطقة المنطقة بلدة البلدة
+    قرية القرية دولة جزيرة الجزيرة جزر نهر بحر البحر خليج جبل جبال مقاطعة المقاطعة شمال جنوب شرق غرب
+    شمالي جنوبي شرقي غربي وسط حي مخيم ميناء مطار ضواحي ضاحية قضاء ناحية بلاد أراضي حدود سواحل"""
+)
+# Sovereign states, capitals and a few big cities / regions (hand list, not from the corpus).
+WORLD_LOC = _norm_words(
+    """مصر السعودية الأردن العراق سوريا سورية لبنان فلسطين الإمارات قطر البحرين الكويت عمان سلطنة اليمن
+    ليبيا تونس الجزائر المغرب موريتانيا السودان الصومال جيبوتي جزر القمر إيران تركيا إسرائيل أفغانستان
+    باكستان الهند الصين اليابان روسيا أوكرانيا بيلاروسيا فرنسا ألمانيا بريطانيا إنجلترا إنكلترا إسبانيا
+    إيطاليا البرتغال اليونان هولندا بلجيكا سويسرا النمسا السويد النرويج الدنمارك فنلندا بولندا المجر
+    رومانيا بلغاريا صربيا كرواتيا البوسنة ألبانيا قبرص أمريكا أميركا الولايات كندا المكسيك البرازيل
+    الأرجنتين تشيلي كولومبيا فنزويلا بيرو كوبا أستراليا نيوزيلندا إندونيسيا ماليزيا الفلبين تايلاند
+    فيتنام كوريا بنغلاديش سريلانكا نيبال أذربيجان أرمينيا جورجيا كازاخستان أوزبكستان تركمانستان
+    طاجيكستان قرغيزستان إثيوبيا إريتريا كينيا نيجيريا أوغندا تنزانيا رواندا الكونغو أنغولا جنوب إفريقيا
+    أفريقيا السنغال مالي النيجر تشاد الكاميرون غانا ساحل العاج زيمبابوي موزمبيق مدغشقر أيرلندا إيرلندا
+    اسكتلندا التشيك سلوفاكيا سلوفينيا ليتوانيا لاتفيا إستونيا مولدوفا آيسلندا لوكسمبورغ مالطا القاهرة
+    الرياض عمان بغداد دمشق بيروت القدس رام الله غزة أبوظبي دبي الدوحة المنامة الكويت مسقط صنعاء عدن
+    طرابلس تونس الجزائر الرباط الدار البيضاء نواكشوط الخرطوم مقديشو طهران أنقرة إسطنبول اسطنبول كابول
+    إسلام آباد نيودلهي بكين طوكيو موسكو كييف كييف باريس برلين لندن مدريد روما لشبونة أثينا أمستردام
+    بروكسل جنيف فيينا ستوكهولم أوسلو كوبنهاغن هلسنكي وارسو بودابست بوخارست صوفيا بلغراد واشنطن نيويورك
+    أوتاوا مكسيكو برازيليا بوينس آيرس كانبيرا جاكرتا كوالالمبور مانيلا بانكوك هانوي سيول باكو يريفان
+    تبليسي أديس أبابا أسمرة نيروبي أبوجا لاغوس داكار الموصل البصرة أربيل كركوك حلب حمص إدلب درعا الرقة
+    دير الزور حماة اللاذقية صيدا صور طرابلس نابلس الخليل جنين أريحا بيت لحم تل أبيب حيفا يافا الإسكندرية
+    أسوان جدة مكة المدينة المنورة الطائف الدمام بنغازي مصراتة سرت وهران قسنطينة الدار فاس مراكش طنجة
+    الضفة الغربية القطاع سيناء الجولان كردستان دارفور القرم الخليج أوروبا آسيا"""
+)
+# tokens that end an ORG head phrase even though they start with ال
+_PHRASE_STOP = _norm_words(
+    """الذي التي الذين اللذين اللتين اللواتي اللاتي الآن اليوم أمس الأمس غدا الماضي الماضية المقبل المقبلة
+    الجاري الجارية الحالي الحالية الأسبوع الشهر العام السنة الأحد الاثنين الثلاثاء الأربعاء الخميس
+    الجمعة السبت الى إلا الا التي الأخير الأخيرة الأول الأولى صباح مساء"""
+)
+RULE_ORG_HEADS = _norms(["وزارة", "مجلس", "هيئة", "رئاسة", "مفوضية"])
+# complements that make a generic body, not a named one (مجلس الإدارة = board of directors)
+_GENERIC_BODY = _norms(["الإدارة", "الأمناء", "الأعمال", "الشعب"])
+ORDINALS = _norms(["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع",
+                   "العاشر"])
+ROYAL_TITLES = _norms(["الملك", "الملكة", "ملك", "ملكة", "البابا", "السلطان", "الإمبراطور", "الامبراطور"])
+NAME_LINKS = _norms(["بن", "بنت", "ابن", "آل", "أبو", "أبي", "أبا", "ولد"])
+_ABD = feat_norm("عبد")
+
+_PREFIXES = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك",
+             "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_ALWAYS_STRIP = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل")
+
+
+@dataclass(frozen=True)
+class Span:
+    start: int
+    end: int
+    type: str
+    surface: str
+    normalized: str
+    confidence: float
+
+
+@dataclass
+class Entity:
+    type: str
+    normalized: str
+    count: int
+    surfaces: list[str] = field(default_factory=list)
+    in_title: bool = False
+    confidence: float = 0.0
+
+
+class Lexicon:
+    """word (feat_norm form) -> (count, w64, w256, w1024, f256, f1024) from unlabelled news.
+
+    ``w*``: k-means clusters of word2vec skip-gram vectors (``-`` if none), ``f*``: of
+    fastText char-n-gram vectors.
+    """
+
+    def __init__(self, rows: dict[str, tuple] | None = None):
+        self.rows = rows or {}
+
+    @classmethod
+    def load(cls, path: Path) -> Lexicon:
+        rows: dict[str, tuple] = {}
+        if path.exists():
+            with gzip.open(path, "rt", encoding="utf-8") as fh:
+                for line in fh:
+                    parts = line.rstrip("\n").split("\t")
+                    rows[parts[0]] = (int(parts[1]), *parts[2:])
+        return cls(rows)
+
+    def count(self, w: str) -> int:
+        r = self.rows.get(w)
+        return r[0] if r else 0
+
+
+def _split_clitics(n: str, lex: Lexicon) -> tuple[str, str]:
+    """Return (proclitics, base) of a feat_norm word; ``لل`` -> ``ال``; the article stays on base."""
+    if len(n) < 3 or not _ARABIC.match(n):
+        return "", n
+    own = lex.count(n)
+    best, best_pre, best_count = n, "", own
+    for p in _PREFIXES:
+        if not n.startswith(p) or len(n) - len(p) < 2:
+            continue
+        rest = n[len(p):]
+        if p.endswith("لل"):
+            pre, base = p[:-1], "ا" + n[len(p) - 1:]  # لل -> ل + ال
+        elif p.endswith("ال"):
+            pre, base = p[:-2], n[len(p) - 2:]
+        else:
+            pre, base = p, rest
+        if not pre:
+            continue
+        c = lex.count(base)
+        if p in _ALWAYS_STRIP and len(base) >= 4 and own < 50:
+            c = max(c, own + 1)
+        # strip only when the shorter form is clearly the usual word
+        if c > 2 * own + 2 and c > best_count:
+            best, best_pre, best_count = base, pre, c
+    return best_pre, best
+
+
+def _freq_bucket(c: int) -> str:
+    if c == 0:
+        return "0"
+    if c < 5:
+        return "1"
+    if c < 50:
+        return "2"
+    if c < 500:
+        return "3"
+    return "4"
+
+
+class FeatureExtractor:
+    """Per-word features (cached) combined over a +-2 window."""
+
+    WINDOW_KEYS = ("w=", "b=", "st=", "c1=", "c2=", "c3=", "f3=", "T=", "W=", "g=", "sh=", "pre=", "nis",
+                   "link", "ag=")
+
+    def __init__(self, lex: Lexicon, gaz: dict[str, str] | None = None, auto: dict[str, str] | None = None):
+        self.lex = lex
+        self.gaz = gaz or {}
+        self.auto = auto or {}
+        self._cache: dict[str, tuple[list[str], dict[int, list[str]]]] = {}
+        self._split_cache: dict[str, tuple[str, str]] = {}
+
+    def split(self, n: str) -> tuple[str, str]:
+        r = self._split_cache.get(n)
+        if r is None:
+            if len(self._split_cache) > 300_000:
+                self._split_cache.clear()
+            r = self._split_cache[n] = _split_clitics(n, self.lex)
+        return r
+
+    def word_feats(self, tok: str) -> list[str]:
+        n = feat_norm(tok) or tok
+        if not _ARABIC.search(n):
+            if n.isdigit() or re.fullmatch(r"[\d.,%]+", n):
+                shape = "D"
+            elif _LATIN.search(n):
+                shape = "L"
+            elif re.search(r"\w", n):
+                shape = "X"
+            else:
+                return ["w=" + n, "sh=P"]
+            f = ["w=" + (n if shape != "D" else "<num>"), "sh=" + shape]
+            return f
+        pre, base = self.split(n)
+        stem = base[2:] if base.startswith("ال") and len(base) > 4 else base
+        f = [
+            "w=" + n, "b=" + base, "st=" + stem, "pre=" + pre, "sh=A",
+            "p2=" + stem[:2], "p3=" + stem[:3], "s1=" + stem[-1:], "s2=" + stem[-2:], "s3=" + stem[-3:],
+            "len=" + str(min(len(stem), 9)), "art=" + str(base != stem),
+        ]
+        r = self.lex.rows.get(n) or self.lex.rows.get(base)
+        if r is None and stem != base:
+            r = self.lex.rows.get(stem)
+        if r is not None:
+            f += ["fq=" + _freq_bucket(r[0]), "f2=" + r[4], "f3=" + r[5]]
+            if r[1] != "-":
+                f += ["c1=" + r[1], "c2=" + r[2], "c3=" + r[3]]
+        else:
+            f.append("oov")
+        if base != n:
+            rb = self.lex.rows.get(base)
+            if rb is not None and rb[1] != "-":
+                f += ["bc2=" + rb[2], "bc3=" + rb[3]]
+        for form in (base, stem):
+            if form in PER_TITLES:
+                f.append("T=PER")
+                break
+        for form in (base, stem):
+            if form in ORG_HEADS:
+                f.append("T=ORG")
+                break
+        if base in LOC_TRIGGERS or stem in LOC_TRIGGERS:
+            f.append("T=LOC")
+        if base in WORLD_LOC or stem in WORLD_LOC:
+            f.append("W=LOC")
+        if base in NAME_LINKS:
+            f.append("link")
+        g = self.gaz.get(base) or self.gaz.get(n)
+        if g:
+            f.append("g=" + g)
+        a = self.auto.get(base)
+        if a:
+            f.append("ag=" + a)
+        if base.startswith("ال") and (base.endswith("ي") or base.endswith("يه") or base.endswith("يون")
+                                      or base.endswith("يين") or base.endswith("يه")):
+            f.append("nis")
+        return f
+
+    def _entry(self, tok: str) -> tuple[list[str], dict[int, list[str]]]:
+        e = self._cache.get(tok)
+        if e is None:
+            base = self.word_feats(tok)
+            keep = [x for x in base if x.startswith(self.WINDOW_KEYS)]
+            shifted = {o: [f"{o}:{x}" for x in keep] for o in (-2, -1, 1, 2)}
+            if len(self._cache) > 300_000:
+                self._cache.clear()
+            e = (base, shifted)
+            self._cache[tok] = e
+        return e
+
+    def sent_feats(self, toks: Sequence[str]) -> list[list[str]]:
+        entries = [self._entry(t) for t in toks]
+        n = len(toks)
+        out = []
+        for i in range(n):
+            f = ["bias", *entries[i][0]]
+            if i == 0:
+                f.append("BOS")
+            else:
+                f += entries[i - 1][1][-1]
+                if i > 1:
+                    f += entries[i - 2][1][-2]
+            if i == n - 1:
+                f.append("EOS")
+            else:
+                f += entries[i + 1][1][1]
+                if i < n - 2:
+                    f += entries[i + 2][1][2]
+            out.append(f)
+        return out
+
+
+def iob_chunks(tags: Sequence[str]) -> list[tuple[str, int, int]]:
+    """conlleval-style chunks (type, start, end_exclusive); a stray I-X starts a chunk."""
+    chunks = []
+    cur_type, cur_start = None, 0
+    for i, t in enumerate([*tags, "O"]):
+        if t == "O" or t.startswith("B-") or (t.startswith("I-") and t[2:] != cur_type):
+            if cur_type is not None:
+                chunks.append((cur_type, cur_start, i))
+                cur_type = None
+            if t != "O":
+                cur_type, cur_start = t[2:], i
+    return chunks
+
+
+class NerTagger:
+    def __init__(self, model_path: Path, lex: Lexicon, gaz: dict[str, str], rules: bool = True,
+                 auto: dict[str, str] | None = None):
+        import pycrfsuite
+
+        self._tagger = pycrfsuite.Tagger()
+        self._tagger.open(str(model_path))
+        self.lex = lex
+        self.fx = FeatureExtractor(lex, gaz, auto)
+        self.rules = rules
+
+    @classmethod
+    def load(cls, path: str | Path = DEFAULT_MODEL_DIR, rules: bool = True) -> NerTagger:
+        path = Path(path)
+        lex = Lexicon.load(path / "lexicon.tsv.gz")
+        gaz_path = path / "gazetteer.json"
+        gaz = json.loads(gaz_path.read_text(encoding="utf-8")) if gaz_path.exists() else {}
+        return cls(path / "model.crfsuite", lex, gaz.get("train", {}), rules=rules, auto=gaz.get("auto", {}))
+
+    # -------------------------------------------------------------- token level
+    def tag_tokens(self, toks: Sequence[str], rules: bool | None = None) -> list[str]:
+        """IOB tags of one pre-tokenised sentence (no document-level propagation)."""
+        return self._tag_sentence(toks, rules, want_conf=False)[0]
+
+    def tag_sentences(self, sents: Sequence[Sequence[str]], rules: bool | None = None,
+                      propagate: bool = True) -> list[tuple[list[str], list[float]]]:
+        """Tag the sentences of one document: (tags, per-token confidence) per sentence.
+
+        With ``propagate``, a confident entity string found in one sentence is also
+        labelled where the CRF left the same string O elsewhere in the document
+        ("one sense per discourse").
+        """
+        out = [self._tag_sentence(t, rules, want_conf=True) for t in sents]
+        if propagate:
+            self._propagate(sents, out)
+        return out
+
+    def _tag_sentence(self, toks: Sequence[str], rules: bool | None, want_conf: bool
+                      ) -> tuple[list[str], list[float]]:
+        if not toks:
+            return [], []
+        crf_tags = self._tagger.tag(self.fx.sent_feats(toks))
+        use_rules = self.rules if rules is None else rules
+        tags = self.apply_rules(toks, crf_tags) if use_rules else list(crf_tags)
+        confs: list[float] = []
+        if want_conf:
+            m = self._tagger.marginal
+            for i, (t, c) in enumerate(zip(tags, crf_tags, strict=True)):
+                if t == "O":
+                    confs.append(1.0)
+                elif t == c:
+                    confs.append(m(t, i))
+                else:  # a rule overrode the CRF: its marginal for the rule's label, floored at 0.5
+                    try:
+                        confs.append(max(0.5, m(t, i)))
+                    except Exception:  # label unknown to the model
+                        confs.append(0.5)
+        return tags, confs
+
+    def _propagate(self, sents: Sequence[Sequence[str]], out: list[tuple[list[str], list[float]]],
+                   min_conf: float = 0.6, max_len: int = 4) -> None:
+        bases = [[self._base(t) for t in toks] for toks in sents]
+        memory: dict[tuple[str, ...], dict[str, list[float]]] = {}
+        for bs, (tags, confs) in zip(bases, out, strict=True):
+            for typ, a, b in iob_chunks(tags):
+                c = min(confs[a:b])
+                if b - a <= max_len and c >= min_conf and _ARABIC.match(bs[a]):
+                    memory.setdefault(tuple(bs[a:b]), {}).setdefault(typ, []).append(c)
+        if not memory:
+            return
+        best = {k: max(v.items(), key=lambda kv: (len(kv[1]), sum(kv[1]))) for k, v in memory.items()}
+        for bs, (tags, confs) in zip(bases, out, strict=True):
+            n, i = len(bs), 0
+            while i < n:
+                step = 1
+                for ln in range(min(max_len, n - i), 0, -1):
+                    key = tuple(bs[i:i + ln])
+                    hit = best.get(key)
+                    if hit and all(tags[k] == "O" for k in range(i, i + ln)) and \
+                            (i + ln == n or not tags[i + ln].startswith("I-")):
+                        typ, cs = hit
+                        conf = 0.9 * sum(cs) / len(cs)
+                        for k in range(i, i + ln):
+                            tags[k] = ("B-" if k == i else "I-") + typ
+                            confs[k] = conf
+                        step = ln
+                        break
+                i += step
+
+    def _base(self, tok: str) -> str:
+        return self.fx.split(feat_norm(tok) or tok)[1]
+
+    def apply_rules(self, toks: Sequence[str], tags: list[str]) -> list[str]:
+        """Deterministic fixes for political news (see module doc / MODEL_CARD)."""
+        tags = list(tags)
+        n = len(toks)
+        splits = [self.fx.split(feat_norm(t) or t) for t in toks]
+        bases = [b for _, b in splits]
+        # 1. government-body head phrases: وزارة الخارجية الأردنية, مجلس الأمن الدولي,
+        #    هيئة الأركان العامة, الجيش السوري. ANERcorp leaves ministries untagged, so the CRF
+        #    alone does not produce them; the rule only fires on RULE_ORG_HEADS + definite words.
+        i = 0
+        while i < n:
+            b = bases[i]
+            if b in RULE_ORG_HEADS and tags[i] in ("O", "B-ORG") and not (i > 0 and tags[i - 1].startswith(
+                    ("B-PER", "I-PER"))):
+                j = i + 1
+                while j < n and j - i <= 4:
+                    bj = bases[j]
+                    if (bj.startswith("ال") and len(bj) > 3 and not splits[j][0] and bj not in _PHRASE_STOP
+                            and bj not in PER_TITLES and bj not in ORG_HEADS
+                            and tags[j] in ("O", "B-ORG", "I-ORG", "B-LOC", "I-LOC")):
+                        j += 1
+                    else:
+                        break
+                ok = j > i + 1 and bases[i + 1] not in _GENERIC_BODY
+                if ok and j < n and tags[j].startswith("I-"):
+                    ok = False
+                if ok:
+                    tags[i] = "B-ORG"
+                    for k in range(i + 1, j):
+                        tags[k] = "I-ORG"
+                    i = j
+                    continue
+            i += 1
+        # 1b. title + (up to 3 definite modifiers) + two or three words unknown to the news lexicon
+        #     -> a transliterated person name never seen (رئيس الوزراء البريطاني ريشي سوناك)
+        for i in range(n):
+            if bases[i] not in PER_TITLES and (i + 1 >= n or bases[i + 1] not in PER_TITLES):
+                continue
+            j = i + 1
+            while j < n and j - i <= 3 and bases[j].startswith("ال") and tags[j] == "O":
+                j += 1
+            k = j
+            while (k < n and k - j < 3 and tags[k] == "O" and _ARABIC.match(toks[k]) and not splits[k][0]
+                   and not bases[k].startswith("ال") and len(bases[k]) >= 3
+                   and self.lex.count(bases[k]) == 0):
+                k += 1
+            if k - j >= 2 and (k == n or not tags[k].startswith("I-")):
+                tags[j] = "B-PER"
+                for m in range(j + 1, k):
+                    tags[m] = "I-PER"
+        # 2. name chains: PER + بن/آل/ابن + name -> one PER; عبد + PER -> one PER
+        for i in range(n):
+            if tags[i] == "B-PER" and i > 0 and bases[i - 1] == _ABD and tags[i - 1] == "O":
+                tags[i - 1], tags[i] = "B-PER", "I-PER"
+        i = 0
+        while i < n:
+            if tags[i] in ("B-PER", "I-PER") and i + 2 < n and bases[i + 1] in NAME_LINKS \
+                    and tags[i + 1] == "O" and _ARABIC.match(toks[i + 2]):
+                tags[i + 1] = "I-PER"
+                tags[i + 2] = "I-PER"
+                k = i + 3
+                while k < n and tags[k] in ("B-PER",):
+                    tags[k] = "I-PER"
+                    k += 1
+                i += 2
+                continue
+            if tags[i] in ("I-PER",) and i > 0 and tags[i - 1] == "O":
+                tags[i] = "B-PER"
+            i += 1
+        # 3. whole person names: a rare word (not in the news lexicon, no clitic, no article) right
+        #    after a person chunk is its surname (أنتوني بلينكن); regnal ordinals after a royal
+        #    title (الملك عبد الله الثاني).
+        for typ, ca, cb in iob_chunks(tags):
+            if typ != "PER":
+                continue
+            k = cb
+            while (k < n and k - cb < 2 and tags[k] == "O" and not splits[k][0] and _ARABIC.match(toks[k])
+                   and len(bases[k]) >= 3 and not bases[k].startswith("ال") and self.lex.count(bases[k]) == 0
+                   and not (k + 1 < n and tags[k + 1].startswith("I-"))):
+                k += 1
+            if k == cb and k < n and tags[k] == "O" and bases[k] in ORDINALS and ca > 0 and \
+                    bases[ca - 1] in ROYAL_TITLES:
+                k += 1
+            for j in range(cb, k):
+                tags[j] = "I-PER"
+        # 4. an I-X that does not continue an X chunk starts one
+        for i in range(n):
+            if tags[i].startswith("I-") and (i == 0 or tags[i - 1][2:] != tags[i][2:]):
+                tags[i] = "B-" + tags[i][2:]
+        return tags
+
+    # -------------------------------------------------------------- text level
+    def _sentences(self, text: str) -> list[list[tuple[str, int, int]]]:
+        sents: list[list[tuple[str, int, int]]] = []
+        for line_m in re.finditer(r"[^\n]+", text):
+            off = line_m.start()
+            cur: list[tuple[str, int, int]] = []
+            for t, s, e in tokenize(line_m.group()):
+                cur.append((t, s + off, e + off))
+                if t in _SENT_END or len(cur) >= 200:
+                    sents.append(cur)
+                    cur = []
+            if cur:
+                sents.append(cur)
+        return sents
+
+    def tag(self, text: str) -> list[Span]:
+        """Entity spans of one text (one document for propagation)."""
+        return self.tag_document([text])[0]
+
+    def tag_document(self, texts: Sequence[str]) -> list[list[Span]]:
+        """Spans for each text of one document (e.g. title and body), tagged together."""
+        sents_per_text = [self._sentences(t) for t in texts]
+        flat = [sent for sents in sents_per_text for sent in sents]
+        tagged = self.tag_sentences([[t for t, _, _ in sent] for sent in flat])
+        result: list[list[Span]] = []
+        it = iter(zip(flat, tagged, strict=True))
+        for text, sents in zip(texts, sents_per_text, strict=True):
+            spans: list[Span] = []
+            for _ in sents:
+                sent, (tags, confs) = next(it)
+                toks = [t for t, _, _ in sent]
+                for typ, a, b in iob_chunks(tags):
+                    start, end = sent[a][1], sent[b - 1][2]
+                    spans.append(Span(start, end, typ, text[start:end], self.normalize(toks[a:b]),
+                                      round(min(confs[a:b]), 4)))
+            result.append(spans)
+        return result
+
+    def normalize(self, toks: Sequence[str]) -> str:
+        """Normal form of an entity (see module docstring)."""
+        words = [normalize_arabic(t, ta_marbuta=False) for t in toks]
+        words = [w for w in words if w]
+        if words and _ARABIC.match(words[0]):
+            pre, _ = self.fx.split(feat_norm(toks[0]))
+            if pre:
+                w = words[0]
+                if w.startswith("لل") and pre in ("ل", "ول", "فل"):
+                    w = w[len(pre) - 1:]
+                    w = "ا" + w[1:] if w.startswith("ل") else w
+                else:
+                    w = w[len(pre):]
+                words[0] = w
+        return " ".join(words)
+
+    # -------------------------------------------------------------- article level
+    def article_entities(self, title: str, body: str) -> list[Entity]:
+        title_spans, body_spans = self.tag_document([title or "", body or ""])
+        return merge_mentions(title_spans, body_spans)
+
+
+def merge_mentions(title_spans: Iterable[Span], body_spans: Iterable[Span]) -> list[Entity]:
+    """Group title+body mentions by (type, normalized); count mentions; sort by count desc."""
+    ents: dict[tuple[str, str], Entity] = {}
+    for in_title, spans in ((True, title_spans), (False, body_spans)):
+        for sp in spans:
+            key = (sp.type, sp.normalized)
+            e = ents.get(key)
+            if e is None:
+                e = ents[key] = Entity(sp.type, sp.normalized, 0)
+            e.count += 1
+            e.in_title = e.in_title or in_title
+            e.confidence = max(e.confidence, sp.confidence)
+            if sp.surface not in e.surfaces:
+                e.surfaces.append(sp.surface)
+    return sorted(ents.values(), key=lambda e: (-e.count, not e.in_title, e.type, e.normalized))
