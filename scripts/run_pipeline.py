@@ -115,7 +115,12 @@ def main() -> int:
     site = None
     sources = args.sources
     if sources is None:
-        site = DevSite(ROOT / "deploy/demo/site").start()
+        # A fixed port keeps the demo URLs, hence the article ids, the same from run to run.
+        port = int(os.environ.get("AKHBAR_DEMO_PORT", "18080"))
+        try:
+            site = DevSite(ROOT / "deploy/demo/site", port=port).start()
+        except OSError:
+            site = DevSite(ROOT / "deploy/demo/site").start()
         text = (
             (ROOT / "deploy/demo/site/sources.yaml").read_text(encoding="utf-8").replace("{base}", site.base)
         )
