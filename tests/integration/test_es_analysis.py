@@ -1,6 +1,6 @@
 """Arabic analysis parity: the components our index design names behave as analysis-common's.
 
-Runs against whatever node ``ELASTICSEARCH_URL`` points at (default http://127.0.0.1:9200):
+Runs against the node the suite picked (tests/conftest.py: ``ELASTICSEARCH_URL``, testcontainers, or the local stack):
 the local integ-test-zip node with our stable plugin (deploy/local/es.sh) or the official image
 with analysis-common built in. Every expected token below is what Lucene's filters produce
 (ArabicNormalizationFilter, ArabicStemFilter, PersianNormalizationFilter, DecimalDigitFilter,
@@ -11,19 +11,15 @@ stopword set), worked out from their rules, so both nodes must give exactly thes
 from __future__ import annotations
 
 import json
-import os
-import socket
 import uuid
 from collections.abc import Iterator
 from typing import Any
-from urllib.parse import urlsplit
 
 import pytest
 from elasticsearch import ApiError, Elasticsearch
 
 pytestmark = pytest.mark.elasticsearch
 
-ES_URL = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
 
 # Conjunction + preposition + article stacks, stripped only when 3+ letters remain.
 STACKED_PROCLITICS = "^(?:وبال|وال|بال|فال|لل)(?=\\p{L}{3,})"
@@ -83,26 +79,10 @@ ANALYSIS: dict[str, Any] = {
 }
 
 
-def _reachable(url: str) -> bool:
-    parts = urlsplit(url)
-    try:
-        with socket.create_connection((parts.hostname or "127.0.0.1", parts.port or 9200), timeout=2):
-            return True
-    except OSError:
-        return False
-
-
 @pytest.fixture(scope="module")
-def es() -> Iterator[Elasticsearch]:
-    if not _reachable(ES_URL):
-        message = (
-            f"Elasticsearch is not reachable at {ES_URL}: start it with `deploy/local/es.sh up` "
-            "or set ELASTICSEARCH_URL"
-        )
-        if os.environ.get("CI"):
-            pytest.fail(message)
-        pytest.skip(message)
-    client = Elasticsearch(ES_URL, request_timeout=30)
+def es(es_url: str) -> Iterator[Elasticsearch]:
+    """The node the suite runs against: the local stack, a given URL or the official image (conftest)."""
+    client = Elasticsearch(es_url, request_timeout=30)
     # cluster.health, not info(): the integ-test-zip node has no REST root ("GET /").
     client.cluster.health(wait_for_status="yellow", timeout="30s")
     yield client
