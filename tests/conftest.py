@@ -70,9 +70,9 @@ def kafka_bootstrap() -> Iterator[str]:
         yield servers
         return
     if _docker_answers():
-        from testcontainers.kafka import KafkaContainer
+        from .containers import ApacheKafkaContainer
 
-        with KafkaContainer(f"apache/kafka:{_versions()['KAFKA_VERSION']}").with_kraft() as kafka:
+        with ApacheKafkaContainer(f"apache/kafka:{_versions()['KAFKA_VERSION']}") as kafka:
             servers = kafka.get_bootstrap_server()
             os.environ["KAFKA_BOOTSTRAP_SERVERS"] = servers
             yield servers
@@ -90,7 +90,7 @@ def es_url() -> Iterator[str]:
         yield url
         return
     if _docker_answers():
-        from testcontainers.elasticsearch import ElasticSearchContainer
+        from testcontainers.community.elasticsearch import ElasticSearchContainer
 
         image = f"docker.elastic.co/elasticsearch/elasticsearch:{_versions()['ELASTICSEARCH_VERSION']}"
         with ElasticSearchContainer(image, mem_limit="2g") as es:
