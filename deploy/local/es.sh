@@ -125,7 +125,7 @@ fetch_and_unpack() {
     local zip="$M2_REPO/org/elasticsearch/distribution/integ-test-zip/elasticsearch/$ES_VERSION/elasticsearch-$ES_VERSION.zip"
     if [[ ! -s "$zip" ]]; then
         log "fetching $ES_ARTIFACT into the local Maven repository"
-        mvn -q -B dependency:get -Dartifact="$ES_ARTIFACT" -Dtransitive=false \
+        mvn -q -B -Dstyle.color=never dependency:get -Dartifact="$ES_ARTIFACT" -Dtransitive=false \
             || die "could not fetch $ES_ARTIFACT with Maven"
     fi
     [[ -s "$zip" ]] || die "$zip missing after Maven fetch (is MAVEN_REPO_LOCAL right?)"
@@ -158,7 +158,7 @@ build_and_install_plugin() {
     local build_dir="$AKHBAR_STACK_DIR/build/es-analysis-plugin" build_log="$AKHBAR_STACK_DIR/build/es-analysis-plugin.log"
     mkdir -p "$AKHBAR_STACK_DIR/build"
     log "building $PLUGIN_NAME (log: $build_log)"
-    if ! (cd "$PLUGIN_SRC" && JAVA_HOME="$ES_JAVA_HOME" mvn -B -q package -Dakhbar.buildDir="$build_dir") \
+    if ! (cd "$PLUGIN_SRC" && JAVA_HOME="$ES_JAVA_HOME" mvn -B -q -Dstyle.color=never package -Dakhbar.buildDir="$build_dir") \
         >"$build_log" 2>&1; then
         tail -n 40 "$build_log" >&2
         die "plugin build failed"

@@ -29,7 +29,7 @@ classpath() {
   if [ ! -f "$libs/.complete" ]; then
     say "resolving Kafka $version classpath from Maven Central (first run only)" >&2
     rm -rf "$libs"
-    mvn -q -B -f "$here/kafka-pom.xml" dependency:copy-dependencies \
+    mvn -q -B -Dstyle.color=never -f "$here/kafka-pom.xml" dependency:copy-dependencies \
       -DoutputDirectory="$libs" -DincludeScope=runtime >&2
     touch "$libs/.complete"
   fi
