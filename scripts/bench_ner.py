@@ -27,6 +27,7 @@ def main() -> None:
     ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
     ap.add_argument("--n", type=int, default=500)
     ap.add_argument("--skip", type=int, default=20000, help="start at this line (away from the head)")
+    ap.add_argument("--model-dir", default=None, help="model directory (default: the shipped one)")
     args = ap.parse_args()
     docs = []
     with open(Path(args.data_dir) / "topics/train.jsonl", encoding="utf-8") as fh:
@@ -40,7 +41,7 @@ def main() -> None:
                 break
     ntok = sum(len(tokenize(t)) + len(tokenize(b)) for t, b in docs)
     t_load = time.perf_counter()
-    tagger = NerTagger.load()
+    tagger = NerTagger.load(args.model_dir) if args.model_dir else NerTagger.load()
     t_load = time.perf_counter() - t_load
     for label in ("cold", "warm"):
         c0, w0 = time.process_time(), time.perf_counter()

@@ -9,6 +9,14 @@ sentences (deterministic, sequential like the CAMeL split, so dev articles are
 unseen articles). The shipped model is the one fitted on the first 90 % and scored
 on dev (so the reported scores are those of the artifact).
 
+News phrase gazetteer (``--news-gazetteer``, on): phrases that follow trigger words
+(``نادي/فريق/شركة/مجموعة/صحيفة/حزب`` -> ORG, ``سيارة/طراز/موديل/جائزة/مهرجان/عملة`` -> MISC) in the
+unlabelled news often enough and in a large enough share of their occurrences; no labels
+involved, stored under ``news`` in ``gazetteer.json``. Document-context features
+(``--doc-context``, on): each word gets the trigger contexts seen at any of its occurrences in
+the document (training documents = ``--doc-sents`` consecutive sentences).
+Stacking (``--stack``, off: measured, not shipped): a second CRF over out-of-fold first-pass labels.
+
 Self-training gazetteer (``--self-train-tokens``): base CRFs (no ``ag=`` feature)
 tag a fixed slice of the unlabelled news; words mostly tagged as one type become
 ``ag=TYPE`` features. For the training sentences the gazetteer comes from a base model
@@ -25,6 +33,7 @@ import argparse
 import json
 import os
 import random
+import re
 import sys
 import time
 from collections import Counter, defaultdict
@@ -47,6 +56,7 @@ from enricher.ner import (  # noqa: E402
 )
 
 MODEL_DIR = REPO / "services/enricher/models/ner"
+_ARABIC_RE = re.compile("[\u0621-\u064a]")
 
 
 def read_conll(path: Path) -> list[list[tuple[str, str]]]:
@@ -84,7 +94,8 @@ def build_gazetteer(sents, lex: Lexicon, min_count: int = 2, min_ratio: float = 
     return dict(sorted(gaz.items()))
 
 
-def featurise_jackknife(sents, lex: Lexicon, folds: int, autos: list[dict[str, str]] | None = None):
+def featurise_jackknife(sents, lex: Lexicon, folds: int, autos: list[dict[str, str]] | None = None,
+                        news: dict[str, str] | None = None, doc_sents: int = 0):
     """Gazetteer features for fold k come from the other folds (no self-leakage).
 
     ``autos``: self-training gazetteers; sentence i gets ``autos[i % len(autos)]`` (each made by
@@ -94,11 +105,56 @@ def featurise_jackknife(sents, lex: Lexicon, folds: int, autos: list[dict[str, s
     for k in range(folds):
         others = [s for i, s in enumerate(sents) if i % folds != k]
         gaz = build_gazetteer(others, lex)
-        fxs = [FeatureExtractor(lex, gaz, a) for a in (autos or [None])]
+        fxs = [FeatureExtractor(lex, gaz, a, news) for a in (autos or [None])]
         for i, s in enumerate(sents):
             if i % folds == k:
                 X[i] = fxs[i % len(fxs)].sent_feats([t for t, _ in s])
+    if doc_sents:  # document-context features over pseudo-documents of consecutive sentences
+        fx = FeatureExtractor(lex, None, None, news)
+        for a in range(0, len(sents), doc_sents):
+            extra = fx.doc_context([[t for t, _ in s] for s in sents[a:a + doc_sents]])
+            for i, ex in enumerate(extra, start=a):
+                X[i] = [f + x if x else f for f, x in zip(X[i], ex, strict=True)]
     return X
+
+
+def first_pass_oof(sents, lex: Lexicon, args, news, dsents: int, tmp: Path) -> list[list[str]]:
+    """Out-of-fold first-pass CRF labels (contiguous blocks of whole pseudo-documents, so a
+    sentence's labels come from a model that saw neither it nor its document)."""
+    k = args.folds
+    ndocs = (len(sents) + args.doc_sents - 1) // args.doc_sents
+    bounds = [round(i * ndocs / k) * args.doc_sents for i in range(k + 1)]
+    bounds[-1] = len(sents)
+    out: list[list[str]] = []
+    for f in range(k):
+        held = sents[bounds[f]:bounds[f + 1]]
+        rest = sents[:bounds[f]] + sents[bounds[f + 1]:]
+        X = featurise_jackknife(rest, lex, args.folds, news=news, doc_sents=dsents)
+        train_crf(X, [[t for _, t in s] for s in rest], tmp, args.c1, args.c2, args.iters)
+        tg = NerTagger(tmp, lex, build_gazetteer(rest, lex), news=news, doc_ctx=bool(dsents))
+        for a in range(0, len(held), args.doc_sents):
+            doc = [[t for t, _ in s] for s in held[a:a + args.doc_sents]]
+            extra = tg.fx.doc_context(doc) if dsents else [None] * len(doc)
+            out += [list(tg._tagger.tag(tg._feats(t, x))) for t, x in zip(doc, extra, strict=True)]
+        print(f"  first-pass OOF block {f + 1}/{k}", flush=True)
+    tmp.unlink()
+    return out
+
+
+def add_stack_feats(X, sents, first, lex, doc_sents: int):
+    fx = FeatureExtractor(lex)
+    X2 = []
+    for a in range(0, len(sents), doc_sents):
+        sf = fx.stack_feats([[t for t, _ in s] for s in sents[a:a + doc_sents]], first[a:a + doc_sents])
+        for i, x in enumerate(sf, start=a):
+            X2.append([f + e for f, e in zip(X[i], x, strict=True)])
+    return X2
+
+
+def train_stacked(sents, X, lex, args, news, dsents, out: Path, tmp: Path) -> None:
+    first = first_pass_oof(sents, lex, args, news, dsents, tmp)
+    X2 = add_stack_feats(X, sents, first, lex, args.doc_sents)
+    train_crf(X2, [[t for _, t in s] for s in sents], out, args.c1, args.c2, args.iters)
 
 
 def read_unlabelled(data_dir: Path, max_tokens: int) -> list[list[str]]:
@@ -120,6 +176,74 @@ def read_unlabelled(data_dir: Path, max_tokens: int) -> list[list[str]]:
             if n >= max_tokens:
                 return out
     return out
+
+
+# trigger (clitic-split base form) -> type of the 1-3 words that follow it in the unlabelled news
+NEWS_TRIGGERS = {
+    **{w: "ORG" for w in ("نادي", "النادي", "فريق", "شركة", "شركات", "مجموعة", "صحيفة", "قناة", "حزب",
+                          "حركة", "جمعية", "مصرف", "بنك")},
+    **{w: "MISC" for w in ("سيارة", "سيارات", "طراز", "موديل", "جائزة", "جوائز", "مهرجان", "عملة")},
+}
+_NEWS_STOP = {"في", "من", "على", "الى", "عن", "مع", "ان", "او", "ثم", "قد", "كما", "بعد", "قبل", "بين",
+              "حتى", "خلال", "منذ", "عبر", "ضد", "لدي", "عند", "هذا", "هذه", "ذلك", "تلك", "الذي", "التي",
+              "هو", "هي", "كان", "كانت", "لم", "لن", "لا", "ما", "اي", "كل", "غير", "احد", "اكثر", "اول",
+              "جديد", "جديده", "عام", "وطني", "خاص", "كبير", "الي", "انه", "انها", "الذين", "يا", "جدا"}
+
+
+def harvest_news_gazetteer(data_dir: Path, lex: Lexicon, min_count: int = 3, min_ratio: float = 0.15,
+                           max_len: int = 3) -> dict[str, str]:
+    """Phrase gazetteer from unlabelled news: what follows ``نادي/فريق/شركة/سيارة/طراز/جائزة`` ...
+
+    A phrase (1-3 clitic-split base forms, no clitic inside, no function word) is kept when it
+    follows a trigger of one type at least ``min_count`` times and in at least ``min_ratio`` of
+    all its occurrences (so ``فريق العمل`` is dropped, ``نادي سلتيك`` kept). Longest phrase wins
+    at match time. Deterministic: fixed file order, sorted output.
+    """
+    fx = FeatureExtractor(lex)
+    trig = {feat_norm(k): v for k, v in NEWS_TRIGGERS.items()}
+    stop = {feat_norm(w) for w in _NEWS_STOP}
+    sents: list[list[tuple[str, str]]] = []
+    for name in ("topics/train.jsonl", "topics/asnd_train.jsonl"):
+        with open(data_dir / name, encoding="utf-8") as fh:
+            for line in fh:
+                for para in (json.loads(line).get("text") or "").split("\n"):
+                    cur = []
+                    for t, _, _ in tokenize(para):
+                        n = feat_norm(t)
+                        cur.append(fx.split(n) if n and _ARABIC_RE.match(n) else ("#", n))
+                    if cur:
+                        sents.append(cur)
+    after: dict[tuple[str, ...], Counter] = defaultdict(Counter)
+    for s in sents:
+        for i, (_, b) in enumerate(s[:-1]):
+            typ = trig.get(b)
+            if typ is None:
+                continue
+            for ln in range(1, max_len + 1):
+                j = i + ln
+                if j >= len(s):
+                    break
+                pre, w = s[j]
+                if pre or w in stop or w in trig or len(w) < 2 or not _ARABIC_RE.match(w):
+                    break
+                after[tuple(x for _, x in s[i + 1:j + 1])][typ] += 1
+    cand = {k: c for k, c in after.items() if max(c.values()) >= min_count}
+    total: Counter = Counter()
+    for s in sents:
+        bs = [b for _, b in s]
+        for i in range(len(bs)):
+            for ln in range(1, max_len + 1):
+                k = tuple(bs[i:i + ln])
+                if len(k) < ln:
+                    break
+                if k in cand:
+                    total[k] += 1
+    out = {}
+    for k, c in cand.items():
+        typ, m = max(sorted(c.items()), key=lambda x: x[1])
+        if m / max(total[k], 1) >= min_ratio:
+            out[" ".join(k)] = typ
+    return dict(sorted(out.items()))
 
 
 def auto_gazetteer(tagger: NerTagger, corpus: list[list[str]], min_count: int = 2) -> dict[str, str]:
@@ -196,18 +320,23 @@ def fmt(res: dict) -> str:
     return "\n".join(lines)
 
 
-def blocked_cv(sents, lex: Lexicon, args, out_dir: Path) -> None:
+def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str]) -> None:
     """Contiguous-block CV (articles stay together): per-fold and pooled scores, crf+propagation+rules."""
     k = args.cv_folds
+    dsents = args.doc_sents if args.doc_context else 0
     bounds = [round(i * len(sents) / k) for i in range(k + 1)]
     all_gold, all_pred, per_fold = [], [], []
     tmp = out_dir / "cv.tmp.crfsuite"
+    tmp_stack = out_dir / "cv-stack.tmp.crfsuite"
     for f in range(k):
         held = sents[bounds[f]:bounds[f + 1]]
         rest = sents[:bounds[f]] + sents[bounds[f + 1]:]
-        X = featurise_jackknife(rest, lex, args.folds)
+        X = featurise_jackknife(rest, lex, args.folds, news=news, doc_sents=dsents)
         train_crf(X, [[t for _, t in s] for s in rest], tmp, args.c1, args.c2, args.iters)
-        tagger = NerTagger(tmp, lex, build_gazetteer(rest, lex))
+        if args.stack:
+            train_stacked(rest, X, lex, args, news, dsents, tmp_stack, out_dir / "oof.tmp.crfsuite")
+        tagger = NerTagger(tmp, lex, build_gazetteer(rest, lex), news=news, doc_ctx=bool(dsents),
+                           stack_path=tmp_stack if args.stack else None)
         toks = [[t for t, _ in s] for s in held]
         pred = []
         for i in range(0, len(toks), args.doc_sents):
@@ -218,6 +347,8 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path) -> None:
         all_gold += held
         all_pred += pred
     tmp.unlink()
+    if args.stack:
+        tmp_stack.unlink()
     print(f"\n== blocked {k}-fold CV, pooled (crf+propagation+rules)\n{fmt(score(all_gold, all_pred))}")
 
 
@@ -240,6 +371,15 @@ def main() -> None:
     ap.add_argument("--cv-folds", type=int, default=0,
                     help="only run blocked cross-validation: N contiguous blocks of train.conll, each "
                          "scored by a model trained on the rest (no artifact written)")
+    ap.add_argument("--news-gazetteer", type=int, default=1,
+                    help="1 = harvest the trigger-pattern phrase gazetteer from the unlabelled news")
+    ap.add_argument("--doc-context", type=int, default=1,
+                    help="1 = document-context features (trigger contexts of the same word elsewhere in the "
+                         "document; training documents = --doc-sents consecutive sentences)")
+    ap.add_argument("--stack", type=int, default=0,
+                    help="1 = second-pass (stacked) CRF over out-of-fold first-pass labels across the "
+                         "document")
+    ap.add_argument("--model-name", default="model.crfsuite", help="(experiments) write the CRF here")
     args = ap.parse_args()
     random.seed(args.seed)
 
@@ -254,11 +394,13 @@ def main() -> None:
     print(f"sentences: train {len(train)} ({sum(map(len, train))} tok), "
           f"dev {len(dev)} ({sum(map(len, dev))} tok)")
 
+    t0 = time.time()
+    news = harvest_news_gazetteer(Path(args.data_dir), lex) if args.news_gazetteer else {}
+    print(f"news phrase gazetteer: {len(news)} phrases ({time.time() - t0:.0f}s)", flush=True)
     if args.cv_folds:
-        blocked_cv(sents, lex, args, out_dir)
+        blocked_cv(sents, lex, args, out_dir, news)
         return
 
-    t0 = time.time()
     autos, auto_full = None, {}
     tmp_base = out_dir / "base.tmp.crfsuite"
     if args.self_train_tokens > 0:
@@ -268,15 +410,22 @@ def main() -> None:
         auto_full = base_model_auto(train, lex, corpus, args, tmp_base)
         print(f"self-training gazetteers: {[len(a) for a in autos]} / full {len(auto_full)} "
               f"from {sum(map(len, corpus))} unlabelled tokens ({time.time() - t0:.0f}s)")
-    X = featurise_jackknife(train, lex, args.folds, autos)
+    dsents = args.doc_sents if args.doc_context else 0
+    X = featurise_jackknife(train, lex, args.folds, autos, news, dsents)
     Y = [[t for _, t in s] for s in train]
-    model_path = out_dir / "model.crfsuite"
+    model_path = out_dir / args.model_name
     secs = train_crf(X, Y, model_path, args.c1, args.c2, args.iters)
+    stack_path = out_dir / ("stack" + args.model_name[len("model"):])
+    if args.stack:
+        train_stacked(train, X, lex, args, news, dsents, stack_path, tmp_base)
+    elif stack_path.exists():
+        stack_path.unlink()
     total = time.time() - t0
     print(f"CRF trained in {secs:.0f}s (total incl. features/self-training {total:.0f}s)")
 
     gaz = build_gazetteer(train, lex)
-    tagger = NerTagger(model_path, lex, gaz, auto=auto_full)
+    sp = stack_path if args.stack else None
+    tagger = NerTagger(model_path, lex, gaz, auto=auto_full, news=news, doc_ctx=bool(dsents), stack_path=sp)
     report = {"split": {"train_sentences": len(train), "dev_sentences": len(dev), "dev_frac": args.dev_frac},
               "params": vars(args) | {"data_dir": "shared/data", "out_dir": "services/enricher/models/ner"}}
     dev_toks = [[t for t, _ in s] for s in dev]
@@ -290,7 +439,7 @@ def main() -> None:
         report[name] = res
         print(f"\n== dev ({name})\n{fmt(res)}")
     # speed on dev tokens, 1 core: features + CRF + marginals + rules + propagation
-    fresh = NerTagger(model_path, lex, gaz, auto=auto_full)
+    fresh = NerTagger(model_path, lex, gaz, auto=auto_full, news=news, doc_ctx=bool(dsents), stack_path=sp)
 
     def run() -> float:
         t1 = time.time()
@@ -302,7 +451,7 @@ def main() -> None:
     report["speed_tokens_per_s"] = {"cold_cache": round(cold), "warm_cache": round(warm)}
     print(f"\nspeed: {cold:.0f} tok/s cold cache, {warm:.0f} tok/s warm cache")
     report["train_seconds"] = {"crf": round(secs), "total": round(total)}
-    final_gaz = {"train": gaz, "auto": auto_full}
+    final_gaz = {"train": gaz, "auto": auto_full, "news": news, "doc_context": bool(dsents)}
     (out_dir / "gazetteer.json").write_text(json.dumps(final_gaz, ensure_ascii=False, indent=0) + "\n",
                                             encoding="utf-8")
     (out_dir / "dev_scores.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",

@@ -3,7 +3,10 @@
 Model: a linear-chain CRF (python-crfsuite) over hand-written features plus
 semi-supervised word clusters learnt from unlabelled Arabic news (k-means over
 word2vec skip-gram and fastText char-n-gram vectors, see
-``scripts/train_word_clusters.py``), document-level label propagation, and a small
+``scripts/train_word_clusters.py``), a phrase gazetteer harvested from the same news
+with trigger patterns (``نادي X``, ``شركة X``, ``سيارة X`` ...), document-context
+features (trigger contexts of the same word elsewhere in the document),
+document-level label propagation, and a small
 rule layer for the political-news cases the ANERcorp annotation does not cover
 (ministries/councils, ``بن``/``آل`` name chains, unseen transliterated names after a
 title). See ``models/ner/MODEL_CARD.md``.
@@ -44,6 +47,7 @@ TOKEN_RE = re.compile(rf"\d+(?:[.,\u066b]\d+)+%?|[\w{_MARKS}]+%?|[^\w\s{_MARKS}]
 _SENT_END = frozenset({".", "!", "?", "؟", "…"})
 _ARABIC = re.compile("[\u0621-\u064a]")
 _LATIN = re.compile("[A-Za-z]")
+_ARABIC_WORD = re.compile(f"[\u0621-\u064a{_MARKS}]+")
 
 
 def tokenize(text: str) -> list[tuple[str, int, int]]:
@@ -225,10 +229,17 @@ class FeatureExtractor:
     WINDOW_KEYS = ("w=", "b=", "st=", "c1=", "c2=", "c3=", "f3=", "T=", "W=", "g=", "sh=", "pre=", "nis",
                    "link", "ag=")
 
-    def __init__(self, lex: Lexicon, gaz: dict[str, str] | None = None, auto: dict[str, str] | None = None):
+    def __init__(self, lex: Lexicon, gaz: dict[str, str] | None = None, auto: dict[str, str] | None = None,
+                 news: dict[str, str] | None = None):
         self.lex = lex
         self.gaz = gaz or {}
         self.auto = auto or {}
+        # phrase gazetteer harvested from unlabelled news with trigger patterns (نادي X, شركة X,
+        # سيارة X ...): "base1 base2" -> type; matched longest-first over clitic-split bases
+        self.news: dict[tuple[str, ...], str] = {tuple(k.split(" ")): v for k, v in (news or {}).items()}
+        self._news_len: dict[str, int] = {}
+        for k in self.news:
+            self._news_len[k[0]] = max(self._news_len.get(k[0], 0), len(k))
         self._cache: dict[str, tuple[list[str], dict[int, list[str]]]] = {}
         self._split_cache: dict[str, tuple[str, str]] = {}
 
@@ -298,7 +309,7 @@ class FeatureExtractor:
             f.append("nis")
         return f
 
-    def _entry(self, tok: str) -> tuple[list[str], dict[int, list[str]]]:
+    def _entry(self, tok: str) -> tuple[list[str], dict[int, list[str]], str, tuple[str, ...], bool]:
         e = self._cache.get(tok)
         if e is None:
             base = self.word_feats(tok)
@@ -306,16 +317,121 @@ class FeatureExtractor:
             shifted = {o: [f"{o}:{x}" for x in keep] for o in (-2, -1, 1, 2)}
             if len(self._cache) > 300_000:
                 self._cache.clear()
-            e = (base, shifted)
+            n = feat_norm(tok) or tok
+            b = self.split(n)[1] if _ARABIC.match(n) else n
+            trig = tuple(x[2:] for x in base if x.startswith("T="))
+            e = (base, shifted, b, trig, len(b) >= 3 and bool(_ARABIC.match(b)))
             self._cache[tok] = e
         return e
 
-    def sent_feats(self, toks: Sequence[str]) -> list[list[str]]:
+    def news_matches(self, bases: Sequence[str]) -> list[list[str]]:
+        """Per-token features of longest matches of the news phrase gazetteer."""
+        n = len(bases)
+        out: list[list[str]] = [[] for _ in range(n)]
+        if not self.news:
+            return out
+        i = 0
+        while i < n:
+            m = self._news_len.get(bases[i])
+            step = 1
+            if m:
+                for ln in range(min(m, n - i), 0, -1):
+                    typ = self.news.get(tuple(bases[i:i + ln]))
+                    if typ:
+                        out[i].append("ng=B" + typ)
+                        for k in range(i + 1, i + ln):
+                            out[k].append("ng=I" + typ)
+                        if i > 0:
+                            out[i - 1].append("ng+1=" + typ)
+                        if i + ln < n:
+                            out[i + ln].append("ng-1=" + typ)
+                        step = ln
+                        break
+            i += step
+        return out
+
+    def doc_context(self, sents: Sequence[Sequence[str]], ngs: list | None = None) -> list[list[list[str]]]:
+        """Document-level features: for every word, the trigger contexts seen at *any* of its
+        occurrences in the document (``الرئيس X`` in one sentence helps a bare ``X`` in another).
+        ``ngs`` (optional, filled): per-sentence news-gazetteer matches, reused by ``sent_feats``."""
+        ctx: dict[str, set[str]] = {}
+        cnt: dict[str, int] = {}
+        ents = [[self._entry(t) for t in toks] for toks in sents]
+        for es in ents:
+            ng = self.news_matches([e[2] for e in es]) if self.news else None
+            if ngs is not None:
+                ngs.append(ng)
+            for i, e in enumerate(es):
+                if not e[4]:
+                    continue
+                b = e[2]
+                cnt[b] = cnt.get(b, 0) + 1
+                c = ctx.get(b)
+                if c is None:
+                    c = ctx[b] = set()
+                if i:
+                    p = es[i - 1]
+                    c.update(p[3])
+                    if i > 1 and p[2].startswith("ال"):
+                        c.update(x + "2" for x in es[i - 2][3])
+                if ng and ng[i]:
+                    for x in ng[i]:
+                        if x.startswith("ng=B"):
+                            c.add("n" + x[4:])
+        by_base: dict[str, list[str]] = {}
+        for b, c in ctx.items():
+            f = ["dc=" + x for x in sorted(c)]
+            if cnt[b] > 1:
+                f.append("drep")
+            by_base[b] = f
+        return [[by_base.get(e[2], []) if e[4] else [] for e in es] for es in ents]
+
+    def stack_feats(self, sents: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]
+                    ) -> list[list[list[str]]]:
+        """Second-pass (stacking) features from first-pass labels: own and neighbouring labels,
+        and how the same word (clitic-split base) was labelled elsewhere in the document."""
+        ents = [[self._entry(t)[2] for t in toks] for toks in sents]
+        doc: dict[str, dict[str, int]] = {}
+        for bs, ts in zip(ents, tags, strict=True):
+            for b, t in zip(bs, ts, strict=True):
+                if len(b) >= 2 and _ARABIC.match(b):
+                    d = doc.setdefault(b, {})
+                    y = t[2:] if t != "O" else "O"
+                    d[y] = d.get(y, 0) + 1
+        out = []
+        for bs, ts in zip(ents, tags, strict=True):
+            n = len(ts)
+            cur = []
+            for i, (b, t) in enumerate(zip(bs, ts, strict=True)):
+                f = ["p=" + t, "p-1=" + (ts[i - 1] if i else "BOS"),
+                     "p+1=" + (ts[i + 1] if i + 1 < n else "EOS")]
+                d = doc.get(b)
+                if d:
+                    own = t[2:] if t != "O" else "O"
+                    others = {y: c - (y == own) for y, c in d.items() if c - (y == own) > 0}
+                    if others:
+                        ent = {y: c for y, c in others.items() if y != "O"}
+                        tot = sum(others.values())
+                        if ent:
+                            y = max(sorted(ent.items()), key=lambda kv: kv[1])[0]
+                            f.append("dl=" + y)
+                            f.append("dl=" + y + ("+" if 2 * sum(ent.values()) >= tot else "-"))
+                        else:
+                            f.append("dl=O")
+                cur.append(f)
+            out.append(cur)
+        return out
+
+    def sent_feats(self, toks: Sequence[str], ng: list[list[str]] | bool | None = False) -> list[list[str]]:
         entries = [self._entry(t) for t in toks]
         n = len(toks)
+        if ng is False:
+            ng = self.news_matches([e[2] for e in entries]) if self.news else None
         out = []
         for i in range(n):
             f = ["bias", *entries[i][0]]
+            if ng and ng[i]:
+                f += ng[i]
             if i == 0:
                 f.append("BOS")
             else:
@@ -348,13 +464,19 @@ def iob_chunks(tags: Sequence[str]) -> list[tuple[str, int, int]]:
 
 class NerTagger:
     def __init__(self, model_path: Path, lex: Lexicon, gaz: dict[str, str], rules: bool = True,
-                 auto: dict[str, str] | None = None):
+                 auto: dict[str, str] | None = None, news: dict[str, str] | None = None,
+                 doc_ctx: bool = False, stack_path: Path | None = None):
         import pycrfsuite
 
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(model_path))
         self.lex = lex
-        self.fx = FeatureExtractor(lex, gaz, auto)
+        self.fx = FeatureExtractor(lex, gaz, auto, news)
+        self.doc_ctx = doc_ctx
+        self._stack = None
+        if stack_path is not None and Path(stack_path).exists():
+            self._stack = pycrfsuite.Tagger()
+            self._stack.open(str(stack_path))
         self.rules = rules
 
     @classmethod
@@ -363,7 +485,9 @@ class NerTagger:
         lex = Lexicon.load(path / "lexicon.tsv.gz")
         gaz_path = path / "gazetteer.json"
         gaz = json.loads(gaz_path.read_text(encoding="utf-8")) if gaz_path.exists() else {}
-        return cls(path / "model.crfsuite", lex, gaz.get("train", {}), rules=rules, auto=gaz.get("auto", {}))
+        return cls(path / "model.crfsuite", lex, gaz.get("train", {}), rules=rules, auto=gaz.get("auto", {}),
+                   news=gaz.get("news", {}), doc_ctx=bool(gaz.get("doc_context", False)),
+                   stack_path=path / "stack.crfsuite")
 
     # -------------------------------------------------------------- token level
     def tag_tokens(self, toks: Sequence[str], rules: bool | None = None) -> list[str]:
@@ -378,21 +502,48 @@ class NerTagger:
         labelled where the CRF left the same string O elsewhere in the document
         ("one sense per discourse").
         """
-        out = [self._tag_sentence(t, rules, want_conf=True) for t in sents]
+        ngs: list = []
+        if self.doc_ctx:
+            extra = self.fx.doc_context(sents, ngs)
+        else:
+            extra, ngs = [None] * len(sents), [False] * len(sents)
+        feats = [self._feats(t, x, g) for t, x, g in zip(sents, extra, ngs, strict=True)]
+        tagger = self._tagger
+        if self._stack is not None:  # second pass: + first-pass labels of the word across the document
+            first = [list(self._tagger.tag(f)) if f else [] for f in feats]
+            sf = self.fx.stack_feats(sents, first)
+            feats = [[a + b for a, b in zip(f, x, strict=True)] for f, x in zip(feats, sf, strict=True)]
+            tagger = self._stack
+        out = [self._tag_sentence(t, rules, want_conf=True, feats=f, tagger=tagger)
+               for t, f in zip(sents, feats, strict=True)]
         if propagate:
             self._propagate(sents, out)
         return out
 
-    def _tag_sentence(self, toks: Sequence[str], rules: bool | None, want_conf: bool
-                      ) -> tuple[list[str], list[float]]:
+    def _feats(self, toks: Sequence[str], extra: list[list[str]] | None, ng=False) -> list[list[str]]:
+        feats = self.fx.sent_feats(toks, ng) if toks else []
+        if extra:
+            feats = [f + x if x else f for f, x in zip(feats, extra, strict=True)]
+        return feats
+
+    def _tag_sentence(self, toks: Sequence[str], rules: bool | None, want_conf: bool,
+                      feats: list[list[str]] | None = None, tagger=None) -> tuple[list[str], list[float]]:
         if not toks:
             return [], []
-        crf_tags = self._tagger.tag(self.fx.sent_feats(toks))
+        if feats is None:  # single sentence: no document features, first pass only
+            feats = self._feats(toks, self.fx.doc_context([toks])[0] if self.doc_ctx else None)
+            tagger = self._tagger
+            if self._stack is not None:
+                sf = self.fx.stack_feats([toks], [list(tagger.tag(feats))])[0]
+                feats = [a + b for a, b in zip(feats, sf, strict=True)]
+                tagger = self._stack
+        tagger = tagger or self._tagger
+        crf_tags = tagger.tag(feats)
         use_rules = self.rules if rules is None else rules
         tags = self.apply_rules(toks, crf_tags) if use_rules else list(crf_tags)
         confs: list[float] = []
         if want_conf:
-            m = self._tagger.marginal
+            m = tagger.marginal
             for i, (t, c) in enumerate(zip(tags, crf_tags, strict=True)):
                 if t == "O":
                     confs.append(1.0)
@@ -479,11 +630,20 @@ class NerTagger:
             j = i + 1
             while j < n and j - i <= 3 and bases[j].startswith("ال") and tags[j] == "O":
                 j += 1
-            k = j
-            while (k < n and k - j < 3 and tags[k] == "O" and _ARABIC.match(toks[k]) and not splits[k][0]
-                   and not bases[k].startswith("ال") and len(bases[k]) >= 3
-                   and self.lex.count(bases[k]) == 0):
+            def plain(k: int) -> bool:
+                return (tags[k] == "O" and bool(_ARABIC.match(toks[k])) and not splits[k][0]
+                        and not bases[k].startswith("ال") and len(bases[k]) >= 3)
+
+            # a rare first name (< 200 news occurrences) may precede the unseen surname (أنتوني بلينكن)
+            j0 = j + 1 if (j < n and plain(j) and 0 < self.lex.count(bases[j]) < 200
+                           and bases[j] not in PER_TITLES and bases[j] not in ORG_HEADS
+                           and bases[j] not in LOC_TRIGGERS) else j
+            k = j0
+            while (k < n and k - j < 3 and plain(k) and self.lex.count(bases[k]) == 0
+                   and (j0 == j or _ARABIC_WORD.fullmatch(toks[k]))):
                 k += 1
+            if j0 > j and k == j0:
+                continue
             if k - j >= 2 and (k == n or not tags[k].startswith("I-")):
                 tags[j] = "B-PER"
                 for m in range(j + 1, k):
