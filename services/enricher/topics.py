@@ -1,7 +1,9 @@
 """Topic classification of Arabic news articles (pure inference, no faust, no network).
 
-Model: TF-IDF (sublinear tf, l2) over word unigrams, word bigrams and light stems of
-the title and the first words of the body, followed by a linear multinomial model;
+Model: two TF-IDF blocks (sublinear tf, each l2-normalised) -- word unigrams, word bigrams
+and light stems of the title and the first words of the body; character n-grams within
+words of the title and the lead (robust to clitics and spelling in short posts) --
+followed by a linear multinomial model;
 scores are softmax probabilities with a temperature fitted on held-out data, so
 they are calibrated in [0, 1]. Weights are plain JSON + npz (no pickle), written
 by ``scripts/train_topics.py``; see ``models/topics/MODEL_CARD.md``.
@@ -29,9 +31,11 @@ from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, source_tag_evidence
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "topics"
 
 # Featurisation: shared verbatim by training (scripts/train_topics.py imports it) and inference.
-FEATURE_VERSION = 2
+FEATURE_VERSION = 3
 MAX_BODY_WORDS = 200  # the lead of an article carries its topic; caps cost per article
 TITLE_REPEAT = 2  # title tokens count twice
+CHAR_NGRAMS = (3, 5)  # character n-grams of " token " (word-bounded, like sklearn's char_wb)
+CHAR_BODY_WORDS = 60  # char n-grams come from the title and the first word tokens of the body
 _TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")
 _SUFFIXES = ("يات", "ات", "ون", "ين", "ان", "ها", "هم", "هن", "كم", "نا", "يه", "ه", "ي")
@@ -69,12 +73,39 @@ def featurize_with_length(title: str, body: str) -> tuple[list[str], int]:
     """``featurize`` plus the number of word tokens seen (title + capped body)."""
     title_toks = _tokens(title)
     body_toks = _tokens(" ".join(body.split(None, MAX_BODY_WORDS)[:MAX_BODY_WORDS]))
+    return _word_features(title_toks, body_toks), len(title_toks) + len(body_toks)
+
+
+def _word_features(title_toks: list[str], body_toks: list[str]) -> list[str]:
     feats: list[str] = []
     for toks, reps in ((title_toks, TITLE_REPEAT), (body_toks, 1)):
         stems = ["~" + _stem(t) for t in toks]
         bigrams = [a + " " + b for a, b in itertools.pairwise(toks)]
         feats.extend((toks + stems + bigrams) * reps)
-    return feats, len(title_toks) + len(body_toks)
+    return feats
+
+
+def char_features(title_toks: list[str], body_toks: list[str]) -> list[str]:
+    """Word-bounded character n-grams (``CHAR_NGRAMS``) of the title and body lead tokens."""
+    lo, hi = CHAR_NGRAMS
+    out: list[str] = []
+    for t in itertools.chain(title_toks, body_toks[:CHAR_BODY_WORDS]):
+        s = f" {t} "
+        m = len(s)
+        for n in range(lo, min(hi, m) + 1):
+            out.extend([s[i : i + n] for i in range(m - n + 1)])
+    return out
+
+
+def featurize_blocks(title: str, body: str) -> tuple[list[str], list[str], int]:
+    """(word features, char n-gram features, number of word tokens) of one article."""
+    title_toks = _tokens(title)
+    body_toks = _tokens(" ".join(body.split(None, MAX_BODY_WORDS)[:MAX_BODY_WORDS]))
+    return (
+        _word_features(title_toks, body_toks),
+        char_features(title_toks, body_toks),
+        len(title_toks) + len(body_toks),
+    )
 
 
 @dataclass(frozen=True, slots=True)
@@ -90,7 +121,9 @@ class TopicClassifier:
 
     def __init__(self, model_dir: Path | str | None = None) -> None:
         self.model_dir = Path(model_dir) if model_dir is not None else DEFAULT_MODEL_DIR
-        self._vocab: dict[str, int] | None = None
+        self._vocab: dict[str, int] | None = None  # word features -> row of coef / idf
+        self._char_vocab: dict[str, int] = {}  # char n-grams -> row (after the word rows)
+        self._char_weight = 1.0
         self._idf: np.ndarray | None = None
         self._coef: np.ndarray | None = None  # (n_features, n_classes) float32
         self._intercept: np.ndarray | None = None
@@ -109,7 +142,12 @@ class TopicClassifier:
                 f"topic model feature_version {meta.get('feature_version')} != code's {FEATURE_VERSION}; "
                 "retrain with scripts/train_topics.py"
             )
-        vocab_list = json.loads((self.model_dir / "vocab.json").read_text(encoding="utf-8"))
+        vocab_obj = json.loads((self.model_dir / "vocab.json").read_text(encoding="utf-8"))
+        word_list, char_list = vocab_obj["word"], vocab_obj["char"]
+        char_settings = (tuple(meta.get("char_ngrams", ())), meta.get("char_body_words"))
+        if char_settings != (CHAR_NGRAMS, CHAR_BODY_WORDS):
+            raise ValueError("topic model char n-gram settings differ from the code's; retrain")
+        n_total = len(word_list) + len(char_list)
         with np.load(self.model_dir / "weights.npz", allow_pickle=False) as z:
             idf = z["idf"].astype(np.float32)
             coef = z["coef"].astype(np.float32)
@@ -117,9 +155,11 @@ class TopicClassifier:
         classes = tuple(meta["classes"])
         if set(classes) - set(TOPIC_CODES):
             raise ValueError(f"model classes {classes} not in taxonomy {TOPIC_CODES}")
-        if coef.shape != (len(vocab_list), len(classes)) or idf.shape != (len(vocab_list),):
+        if coef.shape != (n_total, len(classes)) or idf.shape != (n_total,):
             raise ValueError("topic model arrays do not match vocabulary")
-        self._vocab = {f: i for i, f in enumerate(vocab_list)}
+        self._vocab = {f: i for i, f in enumerate(word_list)}
+        self._char_vocab = {f: i for i, f in enumerate(char_list, start=len(word_list))}
+        self._char_weight = float(meta.get("char_weight", 1.0))
         self._idf, self._coef, self._intercept = idf, coef, intercept
         self._classes = classes
         self._temperature = float(meta.get("temperature", 1.0))
@@ -139,21 +179,22 @@ class TopicClassifier:
         """Calibrated softmax probability per taxonomy code (codes the model lacks get 0)."""
         if self._vocab is None or self._idf is None or self._coef is None or self._intercept is None:
             raise RuntimeError("TopicClassifier.load() first")
-        counts: dict[int, int] = {}
-        vocab = self._vocab
-        feats, n_tokens = featurize_with_length(title, body)
-        for f, n in Counter(feats).items():
-            i = vocab.get(f)
-            if i is not None:
-                counts[i] = n
+        words, chars, n_tokens = featurize_blocks(title, body)
         logits = self._intercept.astype(np.float64)
-        if counts:
+        for feats, vocab, weight in ((words, self._vocab, 1.0), (chars, self._char_vocab, self._char_weight)):
+            counts: dict[int, int] = {}
+            for f, n in Counter(feats).items():
+                i = vocab.get(f)
+                if i is not None:
+                    counts[i] = n
+            if not counts:
+                continue
             idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
             tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
             w = (1.0 + np.log(tf)) * self._idf[idx]
             norm = math.sqrt(float(w @ w))
             if norm > 0:
-                w /= norm
+                w *= weight / norm
             logits = logits + w @ self._coef[idx].astype(np.float64)
         if n_tokens < self._short_max_tokens:
             logits = logits + self._short_bias

@@ -15,7 +15,7 @@ from enricher.taxonomy import (
     section_key,
     source_tag_evidence,
 )
-from enricher.topics import DEFAULT_MODEL_DIR, TopicClassifier, TopicScore, featurize
+from enricher.topics import DEFAULT_MODEL_DIR, TopicClassifier, TopicScore, featurize, featurize_blocks
 
 # One short article per taxonomy code, written for these tests (not from any corpus).
 ARTICLES: dict[str, tuple[str, str]] = {
@@ -203,6 +203,22 @@ def test_deterministic(clf: TopicClassifier) -> None:
     b = TopicClassifier().load().classify(title, body, ["ثقافة"])
     assert a == b
     assert featurize(title, body) == featurize(title, body)
+
+
+def test_char_ngrams_are_word_bounded() -> None:
+    words, chars, n = featurize_blocks("الصحة", "")
+    assert n == 1 and "الصحه" in words
+    assert " ال" in chars and "حه " in chars and "الصحه" in chars
+    assert all(2 < len(c) <= 5 for c in chars)
+    assert not any(" " in c.strip() for c in chars)  # never across words
+
+
+def test_short_post_small_codes(clf: TopicClassifier) -> None:
+    # Post-like texts (no title, < 50 tokens) of the two small codes.
+    assert (
+        clf.classify("", "وزارة الصحة تطلق حملة تطعيم ضد الحصبة للأطفال في المدارس", [])[0].code == "health"
+    )
+    assert clf.classify("", "ملايين الحجاج يؤدون مناسك الحج ويقفون على جبل عرفات", [])[0].code == "religion"
 
 
 def test_load_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
