@@ -64,10 +64,14 @@ def fixture_report(path: Path) -> None:
     order = ["ALL", *sorted((k for k in per_lang if k != "ALL"), key=lambda k: -per_lang[k]["all_n"])]
     for lang in order:
         c = per_lang[lang]
-        print(f"{lang:6} {_pct(c['all_ok'], c['all_n']):>18} {_pct(c['long_ok'], c['long_n']):>18} "
-              f"{_pct(c['short_ok'], c['short_n']):>18}")
-    print("confusion pairs (gold -> predicted: count):",
-          ", ".join(f"{g}->{p}: {n}" for (g, p), n in confusion.most_common()) or "none")
+        print(
+            f"{lang:6} {_pct(c['all_ok'], c['all_n']):>18} {_pct(c['long_ok'], c['long_n']):>18} "
+            f"{_pct(c['short_ok'], c['short_n']):>18}"
+        )
+    print(
+        "confusion pairs (gold -> predicted: count):",
+        ", ".join(f"{g}->{p}: {n}" for (g, p), n in confusion.most_common()) or "none",
+    )
     for rid, gold, pred, conf, text in errors:
         print(f"  miss {rid}: {gold} -> {pred} ({conf}) {text[:80]}")
 
@@ -78,12 +82,18 @@ def short_arabic_ablation(fixture: Path, data_dir: Path, n: int) -> None:
     from enricher.language import _arabic_script_scores, _clean, _lingua, _script_of
 
     rows = [json.loads(line) for line in fixture.read_text(encoding="utf-8").split("\n") if line.strip()]
-    sets = {fixture.name: [(r["text"], r["lang"]) for r in rows
-                       if r["lang"] in ("ar", "fa", "ur") and len(r["text"]) < SHORT_TEXT_CHARS]}
+    sets = {
+        fixture.name: [
+            (r["text"], r["lang"])
+            for r in rows
+            if r["lang"] in ("ar", "fa", "ur") and len(r["text"]) < SHORT_TEXT_CHARS
+        ]
+    }
     for path in sorted(data_dir.glob("*.jsonl")) if data_dir.is_dir() else []:
         texts = [(row.get("text") or "").partition("\n")[0] for row in _sample_lines(path, n)]
-        sets[path.name] = [(t, "ar") for t in texts
-                           if len(t) < SHORT_TEXT_CHARS and _script_of(_clean(t))[0] == "Arab"]
+        sets[path.name] = [
+            (t, "ar") for t in texts if len(t) < SHORT_TEXT_CHARS and _script_of(_clean(t))[0] == "Arab"
+        ]
     columns = ("rules", "lingua", "0.8r+0.2l", "shipped")
     print("\nshort Arabic-script texts (ar/fa/ur gold), first line of each data row; columns: letter rules")
     print("alone, lingua alone, rules 0.8 + lingua 0.2 (probabilities mixed), what detect_language returns")
@@ -145,7 +155,7 @@ def arabic_recall_report(data_dir: Path, n: int) -> list[tuple[str, str]]:
                     if len(examples) < 5:
                         examples.append(f"{guess.code} ({guess.confidence}) {part[:70]!r}")
         print(f"{path.name}:")
-        for bucket in sorted({k.rsplit('_', 1)[0] for k in counts if k.endswith('_n')}):
+        for bucket in sorted({k.rsplit("_", 1)[0] for k in counts if k.endswith("_n")}):
             print(f"  {bucket:14} {_pct(counts[bucket + '_ok'], counts[bucket + '_n'])}")
         skipped = {k: v for k, v in counts.items() if k.endswith("nonarab_script")}
         if skipped:
@@ -161,8 +171,10 @@ def latency_report(pairs: list[tuple[str, str]]) -> None:
         rows = [json.loads(line) for line in FIXTURE.read_text(encoding="utf-8").split("\n") if line.strip()]
         long_ar = [r["text"] for r in rows if r["lang"] == "ar" and len(r["text"]) >= SHORT_TEXT_CHARS]
         short_ar = [r["text"] for r in rows if r["lang"] == "ar" and len(r["text"]) < SHORT_TEXT_CHARS]
-        pairs = [(short_ar[i % len(short_ar)], " ".join(long_ar[i % len(long_ar):] + long_ar)[:2600])
-                 for i in range(200)]
+        pairs = [
+            (short_ar[i % len(short_ar)], " ".join(long_ar[i % len(long_ar) :] + long_ar)[:2600])
+            for i in range(200)
+        ]
     pairs = pairs[:500]
     print(f"\n== latency (body prefix {MAX_CHARS} chars; {len(pairs)} articles, title + body) ==")
     for title, body in pairs[:20]:
@@ -177,23 +189,32 @@ def latency_report(pairs: list[tuple[str, str]]) -> None:
         cpu = (time.process_time() - cpu0) / len(texts)
         walls.sort()
         p50, p95 = walls[len(walls) // 2], walls[int(len(walls) * 0.95)]
-        print(f"{label:6} wall mean {1000 * statistics.fmean(walls):.3f} ms, p50 {1000 * p50:.3f} ms, "
-              f"p95 {1000 * p95:.3f} ms; CPU mean {1000 * cpu:.3f} ms")
+        print(
+            f"{label:6} wall mean {1000 * statistics.fmean(walls):.3f} ms, p50 {1000 * p50:.3f} ms, "
+            f"p95 {1000 * p95:.3f} ms; CPU mean {1000 * cpu:.3f} ms"
+        )
     cpu0, w0 = time.process_time(), time.perf_counter()
     for title, body in pairs:
         detect_language(title), detect_language(body)
     cpu = (time.process_time() - cpu0) / len(pairs)
     wall = (time.perf_counter() - w0) / len(pairs)
-    print(f"article (title+body): wall {1000 * wall:.3f} ms, CPU {1000 * cpu:.3f} ms "
-          f"-> language alone caps one core at ~{1 / cpu:.0f} articles/s")
+    print(
+        f"article (title+body): wall {1000 * wall:.3f} ms, CPU {1000 * cpu:.3f} ms "
+        f"-> language alone caps one core at ~{1 / cpu:.0f} articles/s"
+    )
 
 
 def main(argv: list[str] | None = None) -> int:
-    parser = argparse.ArgumentParser(description=__doc__,
-                                     formatter_class=argparse.RawDescriptionHelpFormatter)
+    parser = argparse.ArgumentParser(
+        description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
+    )
     parser.add_argument("--fixture", type=Path, default=FIXTURE)
-    parser.add_argument("--data-dir", type=Path, default=DEFAULT_DATA,
-                        help="read-only dir of *.jsonl Arabic texts for recall (skipped if absent)")
+    parser.add_argument(
+        "--data-dir",
+        type=Path,
+        default=DEFAULT_DATA,
+        help="read-only dir of *.jsonl Arabic texts for recall (skipped if absent)",
+    )
     parser.add_argument("--n", type=int, default=1000, help="lines sampled per data file")
     args = parser.parse_args(argv)
     t0 = time.perf_counter()

@@ -47,9 +47,11 @@ def main() -> None:
         c0, w0 = time.process_time(), time.perf_counter()
         n_ent = sum(len(tagger.article_entities(t, b)) for t, b in docs)
         cpu, wall = time.process_time() - c0, time.perf_counter() - w0
-        print(f"{label}: {len(docs)} articles, {ntok} tokens, {n_ent} entities; "
-              f"{ntok / cpu:,.0f} tok/s CPU ({ntok / wall:,.0f} wall), "
-              f"{ntok / cpu / 400:,.0f} 400-word articles/s/core")
+        print(
+            f"{label}: {len(docs)} articles, {ntok} tokens, {n_ent} entities; "
+            f"{ntok / cpu:,.0f} tok/s CPU ({ntok / wall:,.0f} wall), "
+            f"{ntok / cpu / 400:,.0f} 400-word articles/s/core"
+        )
     print(f"load: {t_load:.2f}s")
 
 

@@ -45,6 +45,7 @@ REPO = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(REPO / "services"))
 
 import pycrfsuite  # noqa: E402
+
 from enricher.ner import (  # noqa: E402
     ENTITY_TYPES,
     FeatureExtractor,
@@ -94,8 +95,14 @@ def build_gazetteer(sents, lex: Lexicon, min_count: int = 2, min_ratio: float = 
     return dict(sorted(gaz.items()))
 
 
-def featurise_jackknife(sents, lex: Lexicon, folds: int, autos: list[dict[str, str]] | None = None,
-                        news: dict[str, str] | None = None, doc_sents: int = 0):
+def featurise_jackknife(
+    sents,
+    lex: Lexicon,
+    folds: int,
+    autos: list[dict[str, str]] | None = None,
+    news: dict[str, str] | None = None,
+    doc_sents: int = 0,
+):
     """Gazetteer features for fold k come from the other folds (no self-leakage).
 
     ``autos``: self-training gazetteers; sentence i gets ``autos[i % len(autos)]`` (each made by
@@ -112,7 +119,7 @@ def featurise_jackknife(sents, lex: Lexicon, folds: int, autos: list[dict[str, s
     if doc_sents:  # document-context features over pseudo-documents of consecutive sentences
         fx = FeatureExtractor(lex, None, None, news)
         for a in range(0, len(sents), doc_sents):
-            extra = fx.doc_context([[t for t, _ in s] for s in sents[a:a + doc_sents]])
+            extra = fx.doc_context([[t for t, _ in s] for s in sents[a : a + doc_sents]])
             for i, ex in enumerate(extra, start=a):
                 X[i] = [f + x if x else f for f, x in zip(X[i], ex, strict=True)]
     return X
@@ -127,13 +134,13 @@ def first_pass_oof(sents, lex: Lexicon, args, news, dsents: int, tmp: Path) -> l
     bounds[-1] = len(sents)
     out: list[list[str]] = []
     for f in range(k):
-        held = sents[bounds[f]:bounds[f + 1]]
-        rest = sents[:bounds[f]] + sents[bounds[f + 1]:]
+        held = sents[bounds[f] : bounds[f + 1]]
+        rest = sents[: bounds[f]] + sents[bounds[f + 1] :]
         X = featurise_jackknife(rest, lex, args.folds, news=news, doc_sents=dsents)
         train_crf(X, [[t for _, t in s] for s in rest], tmp, args.c1, args.c2, args.iters)
         tg = NerTagger(tmp, lex, build_gazetteer(rest, lex), news=news, doc_ctx=bool(dsents))
         for a in range(0, len(held), args.doc_sents):
-            doc = [[t for t, _ in s] for s in held[a:a + args.doc_sents]]
+            doc = [[t for t, _ in s] for s in held[a : a + args.doc_sents]]
             extra = tg.fx.doc_context(doc) if dsents else [None] * len(doc)
             out += [list(tg._tagger.tag(tg._feats(t, x))) for t, x in zip(doc, extra, strict=True)]
         print(f"  first-pass OOF block {f + 1}/{k}", flush=True)
@@ -145,7 +152,7 @@ def add_stack_feats(X, sents, first, lex, doc_sents: int):
     fx = FeatureExtractor(lex)
     X2 = []
     for a in range(0, len(sents), doc_sents):
-        sf = fx.stack_feats([[t for t, _ in s] for s in sents[a:a + doc_sents]], first[a:a + doc_sents])
+        sf = fx.stack_feats([[t for t, _ in s] for s in sents[a : a + doc_sents]], first[a : a + doc_sents])
         for i, x in enumerate(sf, start=a):
             X2.append([f + e for f, e in zip(X[i], x, strict=True)])
     return X2
@@ -180,18 +187,86 @@ def read_unlabelled(data_dir: Path, max_tokens: int) -> list[list[str]]:
 
 # trigger (clitic-split base form) -> type of the 1-3 words that follow it in the unlabelled news
 NEWS_TRIGGERS = {
-    **{w: "ORG" for w in ("نادي", "النادي", "فريق", "شركة", "شركات", "مجموعة", "صحيفة", "قناة", "حزب",
-                          "حركة", "جمعية", "مصرف", "بنك")},
+    **{
+        w: "ORG"
+        for w in (
+            "نادي",
+            "النادي",
+            "فريق",
+            "شركة",
+            "شركات",
+            "مجموعة",
+            "صحيفة",
+            "قناة",
+            "حزب",
+            "حركة",
+            "جمعية",
+            "مصرف",
+            "بنك",
+        )
+    },
     **{w: "MISC" for w in ("سيارة", "سيارات", "طراز", "موديل", "جائزة", "جوائز", "مهرجان", "عملة")},
 }
-_NEWS_STOP = {"في", "من", "على", "الى", "عن", "مع", "ان", "او", "ثم", "قد", "كما", "بعد", "قبل", "بين",
-              "حتى", "خلال", "منذ", "عبر", "ضد", "لدي", "عند", "هذا", "هذه", "ذلك", "تلك", "الذي", "التي",
-              "هو", "هي", "كان", "كانت", "لم", "لن", "لا", "ما", "اي", "كل", "غير", "احد", "اكثر", "اول",
-              "جديد", "جديده", "عام", "وطني", "خاص", "كبير", "الي", "انه", "انها", "الذين", "يا", "جدا"}
+_NEWS_STOP = {
+    "في",
+    "من",
+    "على",
+    "الى",
+    "عن",
+    "مع",
+    "ان",
+    "او",
+    "ثم",
+    "قد",
+    "كما",
+    "بعد",
+    "قبل",
+    "بين",
+    "حتى",
+    "خلال",
+    "منذ",
+    "عبر",
+    "ضد",
+    "لدي",
+    "عند",
+    "هذا",
+    "هذه",
+    "ذلك",
+    "تلك",
+    "الذي",
+    "التي",
+    "هو",
+    "هي",
+    "كان",
+    "كانت",
+    "لم",
+    "لن",
+    "لا",
+    "ما",
+    "اي",
+    "كل",
+    "غير",
+    "احد",
+    "اكثر",
+    "اول",
+    "جديد",
+    "جديده",
+    "عام",
+    "وطني",
+    "خاص",
+    "كبير",
+    "الي",
+    "انه",
+    "انها",
+    "الذين",
+    "يا",
+    "جدا",
+}
 
 
-def harvest_news_gazetteer(data_dir: Path, lex: Lexicon, min_count: int = 3, min_ratio: float = 0.15,
-                           max_len: int = 3) -> dict[str, str]:
+def harvest_news_gazetteer(
+    data_dir: Path, lex: Lexicon, min_count: int = 3, min_ratio: float = 0.15, max_len: int = 3
+) -> dict[str, str]:
     """Phrase gazetteer from unlabelled news: what follows ``نادي/فريق/شركة/سيارة/طراز/جائزة`` ...
 
     A phrase (1-3 clitic-split base forms, no clitic inside, no function word) is kept when it
@@ -226,14 +301,14 @@ def harvest_news_gazetteer(data_dir: Path, lex: Lexicon, min_count: int = 3, min
                 pre, w = s[j]
                 if pre or w in stop or w in trig or len(w) < 2 or not _ARABIC_RE.match(w):
                     break
-                after[tuple(x for _, x in s[i + 1:j + 1])][typ] += 1
+                after[tuple(x for _, x in s[i + 1 : j + 1])][typ] += 1
     cand = {k: c for k, c in after.items() if max(c.values()) >= min_count}
     total: Counter = Counter()
     for s in sents:
         bs = [b for _, b in s]
         for i in range(len(bs)):
             for ln in range(1, max_len + 1):
-                k = tuple(bs[i:i + ln])
+                k = tuple(bs[i : i + ln])
                 if len(k) < ln:
                     break
                 if k in cand:
@@ -284,8 +359,15 @@ def train_crf(X, Y, out: Path, c1: float, c2: float, iters: int) -> float:
     tr = pycrfsuite.Trainer(verbose=False)
     for x, y in zip(X, Y, strict=True):
         tr.append(x, y)
-    tr.set_params({"c1": c1, "c2": c2, "max_iterations": iters, "feature.possible_transitions": True,
-                   "feature.minfreq": 1})
+    tr.set_params(
+        {
+            "c1": c1,
+            "c2": c2,
+            "max_iterations": iters,
+            "feature.possible_transitions": True,
+            "feature.minfreq": 1,
+        }
+    )
     tr.train(str(out))
     return time.time() - t0
 
@@ -329,18 +411,24 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str]) -
     tmp = out_dir / "cv.tmp.crfsuite"
     tmp_stack = out_dir / "cv-stack.tmp.crfsuite"
     for f in range(k):
-        held = sents[bounds[f]:bounds[f + 1]]
-        rest = sents[:bounds[f]] + sents[bounds[f + 1]:]
+        held = sents[bounds[f] : bounds[f + 1]]
+        rest = sents[: bounds[f]] + sents[bounds[f + 1] :]
         X = featurise_jackknife(rest, lex, args.folds, news=news, doc_sents=dsents)
         train_crf(X, [[t for _, t in s] for s in rest], tmp, args.c1, args.c2, args.iters)
         if args.stack:
             train_stacked(rest, X, lex, args, news, dsents, tmp_stack, out_dir / "oof.tmp.crfsuite")
-        tagger = NerTagger(tmp, lex, build_gazetteer(rest, lex), news=news, doc_ctx=bool(dsents),
-                           stack_path=tmp_stack if args.stack else None)
+        tagger = NerTagger(
+            tmp,
+            lex,
+            build_gazetteer(rest, lex),
+            news=news,
+            doc_ctx=bool(dsents),
+            stack_path=tmp_stack if args.stack else None,
+        )
         toks = [[t for t, _ in s] for s in held]
         pred = []
         for i in range(0, len(toks), args.doc_sents):
-            pred += [t for t, _ in tagger.tag_sentences(toks[i:i + args.doc_sents])]
+            pred += [t for t, _ in tagger.tag_sentences(toks[i : i + args.doc_sents])]
         res = score(held, pred)
         per_fold.append(res["ALL"]["F1"])
         print(f"fold {f}: " + " ".join(f"{t} {res[t]['F1']:.3f}" for t in (*ENTITY_TYPES, "ALL")), flush=True)
@@ -362,23 +450,44 @@ def main() -> None:
     ap.add_argument("--iters", type=int, default=150)
     ap.add_argument("--folds", type=int, default=5)
     ap.add_argument("--seed", type=int, default=13)
-    ap.add_argument("--doc-sents", type=int, default=10,
-                    help="dev sentences per pseudo-document for the propagation step")
-    ap.add_argument("--self-train-tokens", type=int, default=0,
-                    help="unlabelled tokens tagged for the self-training gazetteer (0 = off)")
-    ap.add_argument("--st-iters", type=int, default=100,
-                    help="CRF iterations of the self-training base models")
-    ap.add_argument("--cv-folds", type=int, default=0,
-                    help="only run blocked cross-validation: N contiguous blocks of train.conll, each "
-                         "scored by a model trained on the rest (no artifact written)")
-    ap.add_argument("--news-gazetteer", type=int, default=1,
-                    help="1 = harvest the trigger-pattern phrase gazetteer from the unlabelled news")
-    ap.add_argument("--doc-context", type=int, default=1,
-                    help="1 = document-context features (trigger contexts of the same word elsewhere in the "
-                         "document; training documents = --doc-sents consecutive sentences)")
-    ap.add_argument("--stack", type=int, default=0,
-                    help="1 = second-pass (stacked) CRF over out-of-fold first-pass labels across the "
-                         "document")
+    ap.add_argument(
+        "--doc-sents", type=int, default=10, help="dev sentences per pseudo-document for the propagation step"
+    )
+    ap.add_argument(
+        "--self-train-tokens",
+        type=int,
+        default=0,
+        help="unlabelled tokens tagged for the self-training gazetteer (0 = off)",
+    )
+    ap.add_argument(
+        "--st-iters", type=int, default=100, help="CRF iterations of the self-training base models"
+    )
+    ap.add_argument(
+        "--cv-folds",
+        type=int,
+        default=0,
+        help="only run blocked cross-validation: N contiguous blocks of train.conll, each "
+        "scored by a model trained on the rest (no artifact written)",
+    )
+    ap.add_argument(
+        "--news-gazetteer",
+        type=int,
+        default=1,
+        help="1 = harvest the trigger-pattern phrase gazetteer from the unlabelled news",
+    )
+    ap.add_argument(
+        "--doc-context",
+        type=int,
+        default=1,
+        help="1 = document-context features (trigger contexts of the same word elsewhere in the "
+        "document; training documents = --doc-sents consecutive sentences)",
+    )
+    ap.add_argument(
+        "--stack",
+        type=int,
+        default=0,
+        help="1 = second-pass (stacked) CRF over out-of-fold first-pass labels across the document",
+    )
     ap.add_argument("--model-name", default="model.crfsuite", help="(experiments) write the CRF here")
     args = ap.parse_args()
     random.seed(args.seed)
@@ -391,8 +500,10 @@ def main() -> None:
     sents = read_conll(Path(args.data_dir) / "ner/train.conll")
     cut = int(len(sents) * (1 - args.dev_frac))
     train, dev = sents[:cut], sents[cut:]
-    print(f"sentences: train {len(train)} ({sum(map(len, train))} tok), "
-          f"dev {len(dev)} ({sum(map(len, dev))} tok)")
+    print(
+        f"sentences: train {len(train)} ({sum(map(len, train))} tok), "
+        f"dev {len(dev)} ({sum(map(len, dev))} tok)"
+    )
 
     t0 = time.time()
     news = harvest_news_gazetteer(Path(args.data_dir), lex) if args.news_gazetteer else {}
@@ -408,14 +519,16 @@ def main() -> None:
         halves = [[s for i, s in enumerate(train) if i % 2 != k] for k in (0, 1)]
         autos = [base_model_auto(h, lex, corpus, args, tmp_base) for h in halves]
         auto_full = base_model_auto(train, lex, corpus, args, tmp_base)
-        print(f"self-training gazetteers: {[len(a) for a in autos]} / full {len(auto_full)} "
-              f"from {sum(map(len, corpus))} unlabelled tokens ({time.time() - t0:.0f}s)")
+        print(
+            f"self-training gazetteers: {[len(a) for a in autos]} / full {len(auto_full)} "
+            f"from {sum(map(len, corpus))} unlabelled tokens ({time.time() - t0:.0f}s)"
+        )
     dsents = args.doc_sents if args.doc_context else 0
     X = featurise_jackknife(train, lex, args.folds, autos, news, dsents)
     Y = [[t for _, t in s] for s in train]
     model_path = out_dir / args.model_name
     secs = train_crf(X, Y, model_path, args.c1, args.c2, args.iters)
-    stack_path = out_dir / ("stack" + args.model_name[len("model"):])
+    stack_path = out_dir / ("stack" + args.model_name[len("model") :])
     if args.stack:
         train_stacked(train, X, lex, args, news, dsents, stack_path, tmp_base)
     elif stack_path.exists():
@@ -426,15 +539,24 @@ def main() -> None:
     gaz = build_gazetteer(train, lex)
     sp = stack_path if args.stack else None
     tagger = NerTagger(model_path, lex, gaz, auto=auto_full, news=news, doc_ctx=bool(dsents), stack_path=sp)
-    report = {"split": {"train_sentences": len(train), "dev_sentences": len(dev), "dev_frac": args.dev_frac},
-              "params": vars(args) | {"data_dir": "shared/data", "out_dir": "services/enricher/models/ner"}}
+    report = {
+        "split": {"train_sentences": len(train), "dev_sentences": len(dev), "dev_frac": args.dev_frac},
+        "params": vars(args) | {"data_dir": "shared/data", "out_dir": "services/enricher/models/ner"},
+    }
     dev_toks = [[t for t, _ in s] for s in dev]
-    for name, rules, prop in (("crf", False, False), ("crf+propagation", False, True),
-                              ("crf+propagation+rules", True, True)):
+    for name, rules, prop in (
+        ("crf", False, False),
+        ("crf+propagation", False, True),
+        ("crf+propagation+rules", True, True),
+    ):
         pred = []
         for i in range(0, len(dev_toks), args.doc_sents):  # pseudo-documents of consecutive sentences
-            pred += [t for t, _ in tagger.tag_sentences(dev_toks[i:i + args.doc_sents], rules=rules,
-                                                        propagate=prop)]
+            pred += [
+                t
+                for t, _ in tagger.tag_sentences(
+                    dev_toks[i : i + args.doc_sents], rules=rules, propagate=prop
+                )
+            ]
         res = score(dev, pred)
         report[name] = res
         print(f"\n== dev ({name})\n{fmt(res)}")
@@ -444,7 +566,7 @@ def main() -> None:
     def run() -> float:
         t1 = time.time()
         for i in range(0, len(dev_toks), args.doc_sents):
-            fresh.tag_sentences(dev_toks[i:i + args.doc_sents])
+            fresh.tag_sentences(dev_toks[i : i + args.doc_sents])
         return sum(map(len, dev_toks)) / (time.time() - t1)
 
     cold, warm = run(), run()
@@ -452,10 +574,12 @@ def main() -> None:
     print(f"\nspeed: {cold:.0f} tok/s cold cache, {warm:.0f} tok/s warm cache")
     report["train_seconds"] = {"crf": round(secs), "total": round(total)}
     final_gaz = {"train": gaz, "auto": auto_full, "news": news, "doc_context": bool(dsents)}
-    (out_dir / "gazetteer.json").write_text(json.dumps(final_gaz, ensure_ascii=False, indent=0) + "\n",
-                                            encoding="utf-8")
-    (out_dir / "dev_scores.json").write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n",
-                                             encoding="utf-8")
+    (out_dir / "gazetteer.json").write_text(
+        json.dumps(final_gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
+    )
+    (out_dir / "dev_scores.json").write_text(
+        json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8"
+    )
     print(f"wrote {out_dir}")
 
 

@@ -94,15 +94,41 @@ def main() -> None:
     data_dir = Path(args.data_dir)
     sents = read_corpus(data_dir)
     counts = Counter(w for s in sents for w in s)
-    logging.info("corpus: %d sentences, %d tokens, %d types (%.0fs)", len(sents), sum(counts.values()),
-                 len(counts), time.time() - t0)
-    ft = FastText(vector_size=args.dim, window=5, min_count=args.min_count, sg=0, min_n=3, max_n=5,
-                  bucket=400_000, workers=1, seed=args.seed, epochs=args.epochs, sample=1e-4)
+    logging.info(
+        "corpus: %d sentences, %d tokens, %d types (%.0fs)",
+        len(sents),
+        sum(counts.values()),
+        len(counts),
+        time.time() - t0,
+    )
+    ft = FastText(
+        vector_size=args.dim,
+        window=5,
+        min_count=args.min_count,
+        sg=0,
+        min_n=3,
+        max_n=5,
+        bucket=400_000,
+        workers=1,
+        seed=args.seed,
+        epochs=args.epochs,
+        sample=1e-4,
+    )
     ft.build_vocab(corpus_iterable=sents)
     ft.train(corpus_iterable=sents, total_examples=len(sents), epochs=args.epochs)
     logging.info("fasttext trained (%.0fs)", time.time() - t0)
-    w2v = Word2Vec(sents, vector_size=args.dim, window=5, min_count=args.min_count, sg=1, negative=5,
-                   workers=1, seed=args.seed, epochs=args.epochs, sample=1e-4)
+    w2v = Word2Vec(
+        sents,
+        vector_size=args.dim,
+        window=5,
+        min_count=args.min_count,
+        sg=1,
+        negative=5,
+        workers=1,
+        seed=args.seed,
+        epochs=args.epochs,
+        sample=1e-4,
+    )
     logging.info("word2vec trained (%.0fs)", time.time() - t0)
     vocab = sorted({w for w, c in counts.items() if c >= args.min_count} | read_ner_words(data_dir))
     fit_idx = np.array([i for i, w in enumerate(vocab) if counts.get(w, 0) >= 5])
@@ -111,8 +137,9 @@ def main() -> None:
         vecs = vecs / (np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-8)
         out = []
         for k in ks:
-            km = MiniBatchKMeans(n_clusters=k, random_state=args.seed, batch_size=4096, n_init=3,
-                                 max_iter=100)
+            km = MiniBatchKMeans(
+                n_clusters=k, random_state=args.seed, batch_size=4096, n_init=3, max_iter=100
+            )
             km.fit(vecs[fit])
             out.append(km.predict(vecs))
             logging.info("k-means k=%d done (%.0fs)", k, time.time() - t0)
@@ -136,8 +163,13 @@ def main() -> None:
             cols = [c[i] for c in w_cols] + [str(lab[i]) for lab in f_lab]
             row = "\t".join([w, str(counts.get(w, 0)), *cols]) + "\n"
             gz.write(row.encode("utf-8"))
-    logging.info("wrote %s: %d words, %.1f MB (%.0fs total)", out, len(vocab), out.stat().st_size / 1e6,
-                 time.time() - t0)
+    logging.info(
+        "wrote %s: %d words, %.1f MB (%.0fs total)",
+        out,
+        len(vocab),
+        out.stat().st_size / 1e6,
+        time.time() - t0,
+    )
 
 
 if __name__ == "__main__":

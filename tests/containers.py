@@ -35,7 +35,11 @@ class ApacheKafkaContainer(DockerContainer):
             KAFKA_NUM_PARTITIONS="3",
         )
         self.with_command(
-            ["sh", "-c", f"while [ ! -f {_START} ]; do sleep 0.1; done; . {_START}; exec /etc/kafka/docker/run"]
+            [
+                "sh",
+                "-c",
+                f"while [ ! -f {_START} ]; do sleep 0.1; done; . {_START}; exec /etc/kafka/docker/run",
+            ]
         )
 
     def start(self) -> ApacheKafkaContainer:

@@ -150,8 +150,15 @@ _ARABIC_LETTERS = re.compile(
 )
 
 # Scripts that, in this pipeline, one language writes.
-_SCRIPT_LANGUAGE = {"Hebr": "he", "Grek": "el", "Armn": "hy", "Geor": "ka", "Thai": "th", "Hang": "ko",
-                    "Jpan": "ja"}
+_SCRIPT_LANGUAGE = {
+    "Hebr": "he",
+    "Grek": "el",
+    "Armn": "hy",
+    "Geor": "ka",
+    "Thai": "th",
+    "Hang": "ko",
+    "Jpan": "ja",
+}
 _SCRIPT_ONLY_CONFIDENCE = 0.9
 
 
@@ -223,8 +230,9 @@ def _detector(group: str) -> LanguageDetector:
         if detector is None:
             from lingua import Language, LanguageDetectorBuilder
 
-            names = {"Arab": ARABIC_SCRIPT_LANGUAGES, "Latn": LATIN_LANGUAGES,
-                     "Cyrl": CYRILLIC_LANGUAGES}[group]
+            names = {"Arab": ARABIC_SCRIPT_LANGUAGES, "Latn": LATIN_LANGUAGES, "Cyrl": CYRILLIC_LANGUAGES}[
+                group
+            ]
             builder = LanguageDetectorBuilder.from_languages(*(getattr(Language, name) for name in names))
             if not _high_accuracy:
                 builder = builder.with_low_accuracy_mode()

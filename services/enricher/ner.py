@@ -35,6 +35,7 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 from functools import lru_cache
 from pathlib import Path
+from typing import Any
 
 from akhbar.arabic import normalize_arabic
 
@@ -128,14 +129,35 @@ _PHRASE_STOP = _norm_words(
 RULE_ORG_HEADS = _norms(["وزارة", "مجلس", "هيئة", "رئاسة", "مفوضية"])
 # complements that make a generic body, not a named one (مجلس الإدارة = board of directors)
 _GENERIC_BODY = _norms(["الإدارة", "الأمناء", "الأعمال", "الشعب"])
-ORDINALS = _norms(["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع",
-                   "العاشر"])
+ORDINALS = _norms(
+    ["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع", "العاشر"]
+)
 ROYAL_TITLES = _norms(["الملك", "الملكة", "ملك", "ملكة", "البابا", "السلطان", "الإمبراطور", "الامبراطور"])
 NAME_LINKS = _norms(["بن", "بنت", "ابن", "آل", "أبو", "أبي", "أبا", "ولد"])
 _ABD = feat_norm("عبد")
 
-_PREFIXES = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل", "وب", "ول", "وك",
-             "فب", "فل", "و", "ف", "ب", "ل", "ك")
+_PREFIXES = (
+    "وبال",
+    "وكال",
+    "فبال",
+    "وال",
+    "فال",
+    "بال",
+    "كال",
+    "ولل",
+    "فلل",
+    "لل",
+    "وب",
+    "ول",
+    "وك",
+    "فب",
+    "فل",
+    "و",
+    "ف",
+    "ب",
+    "ل",
+    "ك",
+)
 _ALWAYS_STRIP = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل")
 
 
@@ -193,11 +215,11 @@ def _split_clitics(n: str, lex: Lexicon) -> tuple[str, str]:
     for p in _PREFIXES:
         if not n.startswith(p) or len(n) - len(p) < 2:
             continue
-        rest = n[len(p):]
+        rest = n[len(p) :]
         if p.endswith("لل"):
-            pre, base = p[:-1], "ا" + n[len(p) - 1:]  # لل -> ل + ال
+            pre, base = p[:-1], "ا" + n[len(p) - 1 :]  # لل -> ل + ال
         elif p.endswith("ال"):
-            pre, base = p[:-2], n[len(p) - 2:]
+            pre, base = p[:-2], n[len(p) - 2 :]
         else:
             pre, base = p, rest
         if not pre:
@@ -226,11 +248,31 @@ def _freq_bucket(c: int) -> str:
 class FeatureExtractor:
     """Per-word features (cached) combined over a +-2 window."""
 
-    WINDOW_KEYS = ("w=", "b=", "st=", "c1=", "c2=", "c3=", "f3=", "T=", "W=", "g=", "sh=", "pre=", "nis",
-                   "link", "ag=")
+    WINDOW_KEYS = (
+        "w=",
+        "b=",
+        "st=",
+        "c1=",
+        "c2=",
+        "c3=",
+        "f3=",
+        "T=",
+        "W=",
+        "g=",
+        "sh=",
+        "pre=",
+        "nis",
+        "link",
+        "ag=",
+    )
 
-    def __init__(self, lex: Lexicon, gaz: dict[str, str] | None = None, auto: dict[str, str] | None = None,
-                 news: dict[str, str] | None = None):
+    def __init__(
+        self,
+        lex: Lexicon,
+        gaz: dict[str, str] | None = None,
+        auto: dict[str, str] | None = None,
+        news: dict[str, str] | None = None,
+    ):
         self.lex = lex
         self.gaz = gaz or {}
         self.auto = auto or {}
@@ -240,7 +282,7 @@ class FeatureExtractor:
         self._news_len: dict[str, int] = {}
         for k in self.news:
             self._news_len[k[0]] = max(self._news_len.get(k[0], 0), len(k))
-        self._cache: dict[str, tuple[list[str], dict[int, list[str]]]] = {}
+        self._cache: dict[str, tuple[list[str], dict[int, list[str]], str, tuple[str, ...], bool]] = {}
         self._split_cache: dict[str, tuple[str, str]] = {}
 
     def split(self, n: str) -> tuple[str, str]:
@@ -267,9 +309,18 @@ class FeatureExtractor:
         pre, base = self.split(n)
         stem = base[2:] if base.startswith("ال") and len(base) > 4 else base
         f = [
-            "w=" + n, "b=" + base, "st=" + stem, "pre=" + pre, "sh=A",
-            "p2=" + stem[:2], "p3=" + stem[:3], "s1=" + stem[-1:], "s2=" + stem[-2:], "s3=" + stem[-3:],
-            "len=" + str(min(len(stem), 9)), "art=" + str(base != stem),
+            "w=" + n,
+            "b=" + base,
+            "st=" + stem,
+            "pre=" + pre,
+            "sh=A",
+            "p2=" + stem[:2],
+            "p3=" + stem[:3],
+            "s1=" + stem[-1:],
+            "s2=" + stem[-2:],
+            "s3=" + stem[-3:],
+            "len=" + str(min(len(stem), 9)),
+            "art=" + str(base != stem),
         ]
         r = self.lex.rows.get(n) or self.lex.rows.get(base)
         if r is None and stem != base:
@@ -304,8 +355,13 @@ class FeatureExtractor:
         a = self.auto.get(base)
         if a:
             f.append("ag=" + a)
-        if base.startswith("ال") and (base.endswith("ي") or base.endswith("يه") or base.endswith("يون")
-                                      or base.endswith("يين") or base.endswith("يه")):
+        if base.startswith("ال") and (
+            base.endswith("ي")
+            or base.endswith("يه")
+            or base.endswith("يون")
+            or base.endswith("يين")
+            or base.endswith("يه")
+        ):
             f.append("nis")
         return f
 
@@ -336,7 +392,7 @@ class FeatureExtractor:
             step = 1
             if m:
                 for ln in range(min(m, n - i), 0, -1):
-                    typ = self.news.get(tuple(bases[i:i + ln]))
+                    typ = self.news.get(tuple(bases[i : i + ln]))
                     if typ:
                         out[i].append("ng=B" + typ)
                         for k in range(i + 1, i + ln):
@@ -386,8 +442,9 @@ class FeatureExtractor:
             by_base[b] = f
         return [[by_base.get(e[2], []) if e[4] else [] for e in es] for es in ents]
 
-    def stack_feats(self, sents: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]
-                    ) -> list[list[list[str]]]:
+    def stack_feats(
+        self, sents: Sequence[Sequence[str]], tags: Sequence[Sequence[str]]
+    ) -> list[list[list[str]]]:
         """Second-pass (stacking) features from first-pass labels: own and neighbouring labels,
         and how the same word (clitic-split base) was labelled elsewhere in the document."""
         ents = [[self._entry(t)[2] for t in toks] for toks in sents]
@@ -403,12 +460,15 @@ class FeatureExtractor:
             n = len(ts)
             cur = []
             for i, (b, t) in enumerate(zip(bs, ts, strict=True)):
-                f = ["p=" + t, "p-1=" + (ts[i - 1] if i else "BOS"),
-                     "p+1=" + (ts[i + 1] if i + 1 < n else "EOS")]
-                d = doc.get(b)
-                if d:
+                f = [
+                    "p=" + t,
+                    "p-1=" + (ts[i - 1] if i else "BOS"),
+                    "p+1=" + (ts[i + 1] if i + 1 < n else "EOS"),
+                ]
+                seen = doc.get(b)
+                if seen:
                     own = t[2:] if t != "O" else "O"
-                    others = {y: c - (y == own) for y, c in d.items() if c - (y == own) > 0}
+                    others = {y: c - (y == own) for y, c in seen.items() if c - (y == own) > 0}
                     if others:
                         ent = {y: c for y, c in others.items() if y != "O"}
                         tot = sum(others.values())
@@ -427,11 +487,12 @@ class FeatureExtractor:
         n = len(toks)
         if ng is False:
             ng = self.news_matches([e[2] for e in entries]) if self.news else None
+        matches = ng if isinstance(ng, list) else None
         out = []
         for i in range(n):
             f = ["bias", *entries[i][0]]
-            if ng and ng[i]:
-                f += ng[i]
+            if matches and matches[i]:
+                f += matches[i]
             if i == 0:
                 f.append("BOS")
             else:
@@ -463,9 +524,17 @@ def iob_chunks(tags: Sequence[str]) -> list[tuple[str, int, int]]:
 
 
 class NerTagger:
-    def __init__(self, model_path: Path, lex: Lexicon, gaz: dict[str, str], rules: bool = True,
-                 auto: dict[str, str] | None = None, news: dict[str, str] | None = None,
-                 doc_ctx: bool = False, stack_path: Path | None = None):
+    def __init__(
+        self,
+        model_path: Path,
+        lex: Lexicon,
+        gaz: dict[str, str],
+        rules: bool = True,
+        auto: dict[str, str] | None = None,
+        news: dict[str, str] | None = None,
+        doc_ctx: bool = False,
+        stack_path: Path | None = None,
+    ):
         import pycrfsuite
 
         self._tagger = pycrfsuite.Tagger()
@@ -485,24 +554,33 @@ class NerTagger:
         lex = Lexicon.load(path / "lexicon.tsv.gz")
         gaz_path = path / "gazetteer.json"
         gaz = json.loads(gaz_path.read_text(encoding="utf-8")) if gaz_path.exists() else {}
-        return cls(path / "model.crfsuite", lex, gaz.get("train", {}), rules=rules, auto=gaz.get("auto", {}),
-                   news=gaz.get("news", {}), doc_ctx=bool(gaz.get("doc_context", False)),
-                   stack_path=path / "stack.crfsuite")
+        return cls(
+            path / "model.crfsuite",
+            lex,
+            gaz.get("train", {}),
+            rules=rules,
+            auto=gaz.get("auto", {}),
+            news=gaz.get("news", {}),
+            doc_ctx=bool(gaz.get("doc_context", False)),
+            stack_path=path / "stack.crfsuite",
+        )
 
     # -------------------------------------------------------------- token level
     def tag_tokens(self, toks: Sequence[str], rules: bool | None = None) -> list[str]:
         """IOB tags of one pre-tokenised sentence (no document-level propagation)."""
         return self._tag_sentence(toks, rules, want_conf=False)[0]
 
-    def tag_sentences(self, sents: Sequence[Sequence[str]], rules: bool | None = None,
-                      propagate: bool = True) -> list[tuple[list[str], list[float]]]:
+    def tag_sentences(
+        self, sents: Sequence[Sequence[str]], rules: bool | None = None, propagate: bool = True
+    ) -> list[tuple[list[str], list[float]]]:
         """Tag the sentences of one document: (tags, per-token confidence) per sentence.
 
         With ``propagate``, a confident entity string found in one sentence is also
         labelled where the CRF left the same string O elsewhere in the document
         ("one sense per discourse").
         """
-        ngs: list = []
+        ngs: list[Any] = []
+        extra: list[Any]
         if self.doc_ctx:
             extra = self.fx.doc_context(sents, ngs)
         else:
@@ -514,8 +592,10 @@ class NerTagger:
             sf = self.fx.stack_feats(sents, first)
             feats = [[a + b for a, b in zip(f, x, strict=True)] for f, x in zip(feats, sf, strict=True)]
             tagger = self._stack
-        out = [self._tag_sentence(t, rules, want_conf=True, feats=f, tagger=tagger)
-               for t, f in zip(sents, feats, strict=True)]
+        out = [
+            self._tag_sentence(t, rules, want_conf=True, feats=f, tagger=tagger)
+            for t, f in zip(sents, feats, strict=True)
+        ]
         if propagate:
             self._propagate(sents, out)
         return out
@@ -526,8 +606,14 @@ class NerTagger:
             feats = [f + x if x else f for f, x in zip(feats, extra, strict=True)]
         return feats
 
-    def _tag_sentence(self, toks: Sequence[str], rules: bool | None, want_conf: bool,
-                      feats: list[list[str]] | None = None, tagger=None) -> tuple[list[str], list[float]]:
+    def _tag_sentence(
+        self,
+        toks: Sequence[str],
+        rules: bool | None,
+        want_conf: bool,
+        feats: list[list[str]] | None = None,
+        tagger=None,
+    ) -> tuple[list[str], list[float]]:
         if not toks:
             return [], []
         if feats is None:  # single sentence: no document features, first pass only
@@ -556,8 +642,13 @@ class NerTagger:
                         confs.append(0.5)
         return tags, confs
 
-    def _propagate(self, sents: Sequence[Sequence[str]], out: list[tuple[list[str], list[float]]],
-                   min_conf: float = 0.6, max_len: int = 4) -> None:
+    def _propagate(
+        self,
+        sents: Sequence[Sequence[str]],
+        out: list[tuple[list[str], list[float]]],
+        min_conf: float = 0.6,
+        max_len: int = 4,
+    ) -> None:
         bases = [[self._base(t) for t in toks] for toks in sents]
         memory: dict[tuple[str, ...], dict[str, list[float]]] = {}
         for bs, (tags, confs) in zip(bases, out, strict=True):
@@ -573,10 +664,13 @@ class NerTagger:
             while i < n:
                 step = 1
                 for ln in range(min(max_len, n - i), 0, -1):
-                    key = tuple(bs[i:i + ln])
+                    key = tuple(bs[i : i + ln])
                     hit = best.get(key)
-                    if hit and all(tags[k] == "O" for k in range(i, i + ln)) and \
-                            (i + ln == n or not tags[i + ln].startswith("I-")):
+                    if (
+                        hit
+                        and all(tags[k] == "O" for k in range(i, i + ln))
+                        and (i + ln == n or not tags[i + ln].startswith("I-"))
+                    ):
                         typ, cs = hit
                         conf = 0.9 * sum(cs) / len(cs)
                         for k in range(i, i + ln):
@@ -601,14 +695,23 @@ class NerTagger:
         i = 0
         while i < n:
             b = bases[i]
-            if b in RULE_ORG_HEADS and tags[i] in ("O", "B-ORG") and not (i > 0 and tags[i - 1].startswith(
-                    ("B-PER", "I-PER"))):
+            if (
+                b in RULE_ORG_HEADS
+                and tags[i] in ("O", "B-ORG")
+                and not (i > 0 and tags[i - 1].startswith(("B-PER", "I-PER")))
+            ):
                 j = i + 1
                 while j < n and j - i <= 4:
                     bj = bases[j]
-                    if (bj.startswith("ال") and len(bj) > 3 and not splits[j][0] and bj not in _PHRASE_STOP
-                            and bj not in PER_TITLES and bj not in ORG_HEADS
-                            and tags[j] in ("O", "B-ORG", "I-ORG", "B-LOC", "I-LOC")):
+                    if (
+                        bj.startswith("ال")
+                        and len(bj) > 3
+                        and not splits[j][0]
+                        and bj not in _PHRASE_STOP
+                        and bj not in PER_TITLES
+                        and bj not in ORG_HEADS
+                        and tags[j] in ("O", "B-ORG", "I-ORG", "B-LOC", "I-LOC")
+                    ):
                         j += 1
                     else:
                         break
@@ -630,17 +733,37 @@ class NerTagger:
             j = i + 1
             while j < n and j - i <= 3 and bases[j].startswith("ال") and tags[j] == "O":
                 j += 1
+
             def plain(k: int) -> bool:
-                return (tags[k] == "O" and bool(_ARABIC.match(toks[k])) and not splits[k][0]
-                        and not bases[k].startswith("ال") and len(bases[k]) >= 3)
+                return (
+                    tags[k] == "O"
+                    and bool(_ARABIC.match(toks[k]))
+                    and not splits[k][0]
+                    and not bases[k].startswith("ال")
+                    and len(bases[k]) >= 3
+                )
 
             # a rare first name (< 200 news occurrences) may precede the unseen surname (أنتوني بلينكن)
-            j0 = j + 1 if (j < n and plain(j) and 0 < self.lex.count(bases[j]) < 200
-                           and bases[j] not in PER_TITLES and bases[j] not in ORG_HEADS
-                           and bases[j] not in LOC_TRIGGERS) else j
+            j0 = (
+                j + 1
+                if (
+                    j < n
+                    and plain(j)
+                    and 0 < self.lex.count(bases[j]) < 200
+                    and bases[j] not in PER_TITLES
+                    and bases[j] not in ORG_HEADS
+                    and bases[j] not in LOC_TRIGGERS
+                )
+                else j
+            )
             k = j0
-            while (k < n and k - j < 3 and plain(k) and self.lex.count(bases[k]) == 0
-                   and (j0 == j or _ARABIC_WORD.fullmatch(toks[k]))):
+            while (
+                k < n
+                and k - j < 3
+                and plain(k)
+                and self.lex.count(bases[k]) == 0
+                and (j0 == j or _ARABIC_WORD.fullmatch(toks[k]))
+            ):
                 k += 1
             if j0 > j and k == j0:
                 continue
@@ -654,8 +777,13 @@ class NerTagger:
                 tags[i - 1], tags[i] = "B-PER", "I-PER"
         i = 0
         while i < n:
-            if tags[i] in ("B-PER", "I-PER") and i + 2 < n and bases[i + 1] in NAME_LINKS \
-                    and tags[i + 1] == "O" and _ARABIC.match(toks[i + 2]):
+            if (
+                tags[i] in ("B-PER", "I-PER")
+                and i + 2 < n
+                and bases[i + 1] in NAME_LINKS
+                and tags[i + 1] == "O"
+                and _ARABIC.match(toks[i + 2])
+            ):
                 tags[i + 1] = "I-PER"
                 tags[i + 2] = "I-PER"
                 k = i + 3
@@ -674,12 +802,26 @@ class NerTagger:
             if typ != "PER":
                 continue
             k = cb
-            while (k < n and k - cb < 2 and tags[k] == "O" and not splits[k][0] and _ARABIC.match(toks[k])
-                   and len(bases[k]) >= 3 and not bases[k].startswith("ال") and self.lex.count(bases[k]) == 0
-                   and not (k + 1 < n and tags[k + 1].startswith("I-"))):
+            while (
+                k < n
+                and k - cb < 2
+                and tags[k] == "O"
+                and not splits[k][0]
+                and _ARABIC.match(toks[k])
+                and len(bases[k]) >= 3
+                and not bases[k].startswith("ال")
+                and self.lex.count(bases[k]) == 0
+                and not (k + 1 < n and tags[k + 1].startswith("I-"))
+            ):
                 k += 1
-            if k == cb and k < n and tags[k] == "O" and bases[k] in ORDINALS and ca > 0 and \
-                    bases[ca - 1] in ROYAL_TITLES:
+            if (
+                k == cb
+                and k < n
+                and tags[k] == "O"
+                and bases[k] in ORDINALS
+                and ca > 0
+                and bases[ca - 1] in ROYAL_TITLES
+            ):
                 k += 1
             for j in range(cb, k):
                 tags[j] = "I-PER"
@@ -722,8 +864,16 @@ class NerTagger:
                 toks = [t for t, _, _ in sent]
                 for typ, a, b in iob_chunks(tags):
                     start, end = sent[a][1], sent[b - 1][2]
-                    spans.append(Span(start, end, typ, text[start:end], self.normalize(toks[a:b]),
-                                      round(min(confs[a:b]), 4)))
+                    spans.append(
+                        Span(
+                            start,
+                            end,
+                            typ,
+                            text[start:end],
+                            self.normalize(toks[a:b]),
+                            round(min(confs[a:b]), 4),
+                        )
+                    )
             result.append(spans)
         return result
 
@@ -736,10 +886,10 @@ class NerTagger:
             if pre:
                 w = words[0]
                 if w.startswith("لل") and pre in ("ل", "ول", "فل"):
-                    w = w[len(pre) - 1:]
+                    w = w[len(pre) - 1 :]
                     w = "ا" + w[1:] if w.startswith("ل") else w
                 else:
-                    w = w[len(pre):]
+                    w = w[len(pre) :]
                 words[0] = w
         return " ".join(words)
 

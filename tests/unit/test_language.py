@@ -126,8 +126,14 @@ def test_short_arabic_script_letters(text: str, code: str) -> None:
 
 @pytest.mark.parametrize(
     ("text", "code"),
-    [("پیروزی تیم ملی ایران", "fa"), ("آج موسم اچھا ہے", "ur"), ("مصر تعلن حالة الطوارئ", "ar"),
-     ("وزیر اعظم کا دورہ چین", "ur"), ("هوای تهران آلوده است", "fa"), ("الأمم المتحدة تحذر من مجاعة", "ar")],
+    [
+        ("پیروزی تیم ملی ایران", "fa"),
+        ("آج موسم اچھا ہے", "ur"),
+        ("مصر تعلن حالة الطوارئ", "ar"),
+        ("وزیر اعظم کا دورہ چین", "ur"),
+        ("هوای تهران آلوده است", "fa"),
+        ("الأمم المتحدة تحذر من مجاعة", "ar"),
+    ],
 )
 def test_letter_rules_alone_decide_short_texts(text: str, code: str) -> None:
     """The letter/function-word rules on their own (without lingua's vote) get these right."""
@@ -165,8 +171,14 @@ def test_deterministic_across_processes() -> None:
     outputs = []
     for seed in ("1", "2"):
         env = {**os.environ, "PYTHONHASHSEED": seed}
-        result = subprocess.run([sys.executable, "-c", code, str(FIXTURE)], capture_output=True, text=True,
-                                env=env, check=True, timeout=120)
+        result = subprocess.run(
+            [sys.executable, "-c", code, str(FIXTURE)],
+            capture_output=True,
+            text=True,
+            env=env,
+            check=True,
+            timeout=120,
+        )
         outputs.append(result.stdout)
     local = [detect_language(r["text"]).model_dump() for r in ROWS[::4]]
     assert outputs[0] == outputs[1]

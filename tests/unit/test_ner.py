@@ -9,10 +9,12 @@ from __future__ import annotations
 import socket
 
 import pytest
+
 from enricher.ner import DEFAULT_MODEL_DIR, NerTagger, Span, merge_mentions, tokenize
 
-pytestmark = pytest.mark.skipif(not (DEFAULT_MODEL_DIR / "model.crfsuite").exists(),
-                                reason="NER model artifact missing (make train-ner)")
+pytestmark = pytest.mark.skipif(
+    not (DEFAULT_MODEL_DIR / "model.crfsuite").exists(), reason="NER model artifact missing (make train-ner)"
+)
 
 
 @pytest.fixture(scope="module")
@@ -65,7 +67,7 @@ def test_political_sentences_exact_spans(tagger: NerTagger, text: str, expected)
     spans = tagger.tag(text)
     assert _ents(spans) == expected
     for s in spans:
-        assert text[s.start:s.end] == s.surface
+        assert text[s.start : s.end] == s.surface
         assert 0.0 < s.confidence <= 1.0
         assert s.type in {"PER", "LOC", "ORG", "MISC"}
 
@@ -91,7 +93,7 @@ def test_offsets_with_diacritics_punctuation_and_newlines(tagger: NerTagger):
     text = "عاجل:\nوصل الرئيسُ الفرنسيُّ إيمانويل ماكرون إلى «بغداد»، صباح الأحد."
     spans = tagger.tag(text)
     for s in spans:
-        assert text[s.start:s.end] == s.surface
+        assert text[s.start : s.end] == s.surface
     assert ("LOC", "بغداد") in _ents(spans)
     assert ("PER", "إيمانويل ماكرون") in _ents(spans)
 
