@@ -121,6 +121,21 @@ def _retry_after_s(value: str | None, cap_s: float) -> float | None:
     return max(0.0, min(seconds, cap_s))
 
 
+def _assert_public_peer(response: httpx.Response, *, url: str) -> None:
+    """Check the address actually connected to, not only the one resolved before.
+
+    Closes the DNS-rebinding window between :func:`assert_public`'s lookup and
+    httpx's own: a host that answers public first and private second is refused
+    before its response (redirect or body) is read. Transports that expose no
+    socket (tests' MockTransport) are skipped.
+    """
+    stream = response.extensions.get("network_stream")
+    peer = stream.get_extra_info("server_addr") if stream is not None else None
+    if peer and _is_private(str(peer[0])):
+        REQUESTS.labels("ssrf_refused").inc()
+        raise FetchRefused(f"connected to non-public address {peer[0]}", url=url, kind="ssrf")
+
+
 class HostGate:
     """At most N concurrent requests per host, and a minimum interval between two starts."""
 
@@ -293,6 +308,8 @@ class PoliteClient:
                     headers = {k: v for k, v in headers.items() if k not in policy.headers}
             try:
                 async with self._client.stream("GET", current, headers=headers) as response:
+                    if not policy.allow_private:
+                        _assert_public_peer(response, url=current)
                     if response.is_redirect and response.next_request is not None:
                         current = str(response.next_request.url)
                         continue

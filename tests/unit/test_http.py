@@ -132,3 +132,28 @@ def test_ssrf_guard_refuses_non_public_targets(url: str) -> None:
 
 def test_ssrf_guard_allows_loopback_when_the_source_says_so() -> None:
     _run(assert_public("http://127.0.0.1:8080/x", allow_private=True))
+
+
+def test_rebinding_to_a_private_address_is_refused_at_connect_time(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lookup said public, the connection went to 127.0.0.1: the peer check refuses it."""
+    from pathlib import Path
+
+    import fetcher.http as fetcher_http
+    from akhbar.devsite import DevSite
+
+    async def lookup_says_public(url: str, *, allow_private: bool) -> None:
+        return None
+
+    monkeypatch.setattr(fetcher_http, "assert_public", lookup_says_public)
+    settings = FetcherSettings(politeness_delay_s=0, max_retries=0)
+    site_root = Path(__file__).resolve().parents[1] / "fixtures" / "e2e"
+    with DevSite(site_root) as site:
+        client = PoliteClient(PoliteClient.build_client(settings), settings)
+        with pytest.raises(FetchRefused) as info:
+            _run(client.get(f"{site.base}/news/2026/water-talks.html", RequestPolicy(allow_private=False)))
+        assert info.value.kind == "ssrf"
+        assert "connected to non-public address 127.0.0.1" in str(info.value)
+        allowed = _run(
+            client.get(f"{site.base}/news/2026/water-talks.html", RequestPolicy(allow_private=True))
+        )
+        assert allowed.status == 200
