@@ -75,8 +75,8 @@ class ArticleEnricher:
     def enrich(self, raw: RawArticle) -> EnrichedArticle:
         body_lang = language.detect_language(raw.body[: self._prefix] if raw.body else raw.title)
         title_lang = language.detect_language(raw.title) if raw.title else None
-        title_spans = self._tagger.tag(raw.title) if raw.title else []
-        body_spans = self._tagger.tag(raw.body) if raw.body else []
+        # One document: a name seen with a title in the headline helps its bare mention in the body.
+        title_spans, body_spans = self._tagger.tag_document([raw.title or "", raw.body or ""])
         mentions = [_mention(s, "title") for s in title_spans] + [_mention(s, "body") for s in body_spans]
         entities = [
             EntitySummary.model_validate(
