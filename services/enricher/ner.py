@@ -159,6 +159,31 @@ _PREFIXES = (
     "ك",
 )
 _ALWAYS_STRIP = ("وبال", "وكال", "فبال", "وال", "فال", "بال", "كال", "ولل", "فلل", "لل")
+_LINE_RE = re.compile(r"[^\n]+")
+_BOS: tuple[str, ...] = ("BOS",)
+_EOS: tuple[str, ...] = ("EOS",)
+_NONE: tuple[str, ...] = ()
+_DREP = ["drep"]
+
+# Cached per-word entry (see ``FeatureExtractor._entry``): (word features, shifted window features
+# by offset, clitic-split base, trigger types, usable for document context, ``["bias", *feats]``,
+# window features as seen from the next word (-1), the word after it (-2), the previous word (1)
+# and the one before it (2), proclitics, trigger types + "2", base starts with the article).
+_Entry = tuple[
+    list[str],
+    dict[int, list[str]],
+    str,
+    tuple[str, ...],
+    bool,
+    list[str],
+    list[str],
+    list[str],
+    list[str],
+    list[str],
+    str,
+    tuple[str, ...],
+    bool,
+]
 
 
 @dataclass(frozen=True)
@@ -282,8 +307,10 @@ class FeatureExtractor:
         self._news_len: dict[str, int] = {}
         for k in self.news:
             self._news_len[k[0]] = max(self._news_len.get(k[0], 0), len(k))
-        self._cache: dict[str, tuple[list[str], dict[int, list[str]], str, tuple[str, ...], bool]] = {}
+        self._cache: dict[str, _Entry] = {}
         self._split_cache: dict[str, tuple[str, str]] = {}
+        # sorted document-context trigger set (+ repeated flag) -> its "dc=" features
+        self._dc_cache: dict[tuple[frozenset[str], bool], list[str]] = {}
 
     def split(self, n: str) -> tuple[str, str]:
         r = self._split_cache.get(n)
@@ -365,7 +392,7 @@ class FeatureExtractor:
             f.append("nis")
         return f
 
-    def _entry(self, tok: str) -> tuple[list[str], dict[int, list[str]], str, tuple[str, ...], bool]:
+    def _entry(self, tok: str) -> _Entry:
         e = self._cache.get(tok)
         if e is None:
             base = self.word_feats(tok)
@@ -374,11 +401,109 @@ class FeatureExtractor:
             if len(self._cache) > 300_000:
                 self._cache.clear()
             n = feat_norm(tok) or tok
-            b = self.split(n)[1] if _ARABIC.match(n) else n
+            if _ARABIC.match(n):
+                pre, b = self.split(n)
+            else:
+                pre, b = "", n
             trig = tuple(x[2:] for x in base if x.startswith("T="))
-            e = (base, shifted, b, trig, len(b) >= 3 and bool(_ARABIC.match(b)))
+            e = (
+                base,
+                shifted,
+                b,
+                trig,
+                len(b) >= 3 and bool(_ARABIC.match(b)),
+                ["bias", *base],
+                shifted[-1],
+                shifted[-2],
+                shifted[1],
+                shifted[2],
+                pre,
+                tuple(x + "2" for x in trig),
+                b.startswith("ال"),
+            )
             self._cache[tok] = e
         return e
+
+    def _entries(self, sents: Sequence[Sequence[str]]) -> list[list[_Entry]]:
+        get = self._cache.get
+        entry = self._entry
+        return [[get(t) or entry(t) for t in toks] for toks in sents]
+
+    def _doc_features(self, ents: list[list[_Entry]], doc_ctx: bool) -> list[list[list[str]]]:
+        """Full CRF features of every sentence of a document from its cached entries: the same
+        features as ``sent_feats`` (+ ``doc_context`` when ``doc_ctx``), computed in one pass."""
+        news = self.news
+        news_matches = self.news_matches
+        ngs = [news_matches([e[2] for e in es]) if news else None for es in ents]
+        by_base: dict[str, list[str]] = {}
+        if doc_ctx:
+            ctx: dict[str, set[str]] = {}
+            cnt: dict[str, int] = {}
+            cget = cnt.get
+            xget = ctx.get
+            for es, ng in zip(ents, ngs, strict=True):
+                for i, e in enumerate(es):
+                    if not e[4]:
+                        continue
+                    b = e[2]
+                    cnt[b] = cget(b, 0) + 1
+                    c = xget(b)
+                    if i:
+                        p = es[i - 1]
+                        if p[3]:
+                            if c is None:
+                                c = ctx[b] = set()
+                            c.update(p[3])
+                        if i > 1 and p[12]:
+                            t2 = es[i - 2][11]
+                            if t2:
+                                if c is None:
+                                    c = ctx[b] = set()
+                                c.update(t2)
+                    if ng:
+                        m = ng[i]
+                        if m:
+                            for x in m:
+                                if x.startswith("ng=B"):
+                                    if c is None:
+                                        c = ctx[b] = set()
+                                    c.add("n" + x[4:])
+            dc_cache = self._dc_cache
+            for b, k in cnt.items():
+                c = xget(b)
+                rep = k > 1
+                if not c:
+                    by_base[b] = _DREP if rep else []
+                    continue
+                key = (frozenset(c), rep)
+                f = dc_cache.get(key)
+                if f is None:
+                    f = ["dc=" + x for x in sorted(c)]
+                    if rep:
+                        f.append("drep")
+                    if len(dc_cache) > 100_000:
+                        dc_cache.clear()
+                    dc_cache[key] = f
+                by_base[b] = f
+        bb = by_base.get
+        out: list[list[list[str]]] = []
+        for es, ng in zip(ents, ngs, strict=True):
+            n = len(es)
+            if not n:
+                out.append([])
+                continue
+            prev1 = [_BOS, *[e[6] for e in es[:-1]]]
+            prev2 = [_NONE, _NONE, *[e[7] for e in es[:-2]]]  # two longer than es when n == 1
+            next1 = [*[e[8] for e in es[1:]], _EOS]
+            next2 = [*[e[9] for e in es[2:]], _NONE, _NONE]
+            ms = ng if ng else [_NONE] * n
+            out.append(
+                [
+                    [*e[5], *m, *a, *b2, *c1, *d, *((bb(e[2]) or _NONE) if e[4] else _NONE)]
+                    for e, m, a, b2, c1, d in zip(es, ms, prev1, prev2, next1, next2, strict=False)
+                ]
+            )
+        return out
 
     def news_matches(self, bases: Sequence[str]) -> list[list[str]]:
         """Per-token features of longest matches of the news phrase gazetteer."""
@@ -386,24 +511,24 @@ class FeatureExtractor:
         out: list[list[str]] = [[] for _ in range(n)]
         if not self.news:
             return out
-        i = 0
-        while i < n:
-            m = self._news_len.get(bases[i])
-            step = 1
-            if m:
-                for ln in range(min(m, n - i), 0, -1):
-                    typ = self.news.get(tuple(bases[i : i + ln]))
-                    if typ:
-                        out[i].append("ng=B" + typ)
-                        for k in range(i + 1, i + ln):
-                            out[k].append("ng=I" + typ)
-                        if i > 0:
-                            out[i - 1].append("ng+1=" + typ)
-                        if i + ln < n:
-                            out[i + ln].append("ng-1=" + typ)
-                        step = ln
-                        break
-            i += step
+        news_len = self._news_len
+        news = self.news
+        nxt = 0  # first position not inside an earlier match
+        for i, b in enumerate(bases):
+            if i < nxt or b not in news_len:
+                continue
+            for ln in range(min(news_len[b], n - i), 0, -1):
+                typ = news.get(tuple(bases[i : i + ln]))
+                if typ:
+                    out[i].append("ng=B" + typ)
+                    for k in range(i + 1, i + ln):
+                        out[k].append("ng=I" + typ)
+                    if i > 0:
+                        out[i - 1].append("ng+1=" + typ)
+                    if i + ln < n:
+                        out[i + ln].append("ng-1=" + typ)
+                    nxt = i + ln
+                    break
         return out
 
     def doc_context(self, sents: Sequence[Sequence[str]], ngs: list | None = None) -> list[list[list[str]]]:
@@ -509,17 +634,30 @@ class FeatureExtractor:
         return out
 
 
+def _rule_conf(m: Any, t: str, i: int) -> float:
+    """A rule overrode the CRF: its marginal for the rule's label, floored at 0.5."""
+    try:
+        return max(0.5, m(t, i))
+    except Exception:  # label unknown to the model
+        return 0.5
+
+
 def iob_chunks(tags: Sequence[str]) -> list[tuple[str, int, int]]:
     """conlleval-style chunks (type, start, end_exclusive); a stray I-X starts a chunk."""
-    chunks = []
-    cur_type, cur_start = None, 0
-    for i, t in enumerate([*tags, "O"]):
-        if t == "O" or t.startswith("B-") or (t.startswith("I-") and t[2:] != cur_type):
+    chunks: list[tuple[str, int, int]] = []
+    cur_type: str | None = None
+    cur_start = 0
+    for i, t in enumerate(tags):
+        if t == "O":
             if cur_type is not None:
                 chunks.append((cur_type, cur_start, i))
                 cur_type = None
-            if t != "O":
-                cur_type, cur_start = t[2:], i
+        elif t.startswith("B-") or (t.startswith("I-") and t[2:] != cur_type):
+            if cur_type is not None:
+                chunks.append((cur_type, cur_start, i))
+            cur_type, cur_start = t[2:], i
+    if cur_type is not None:
+        chunks.append((cur_type, cur_start, len(tags)))
     return chunks
 
 
@@ -579,13 +717,8 @@ class NerTagger:
         labelled where the CRF left the same string O elsewhere in the document
         ("one sense per discourse").
         """
-        ngs: list[Any] = []
-        extra: list[Any]
-        if self.doc_ctx:
-            extra = self.fx.doc_context(sents, ngs)
-        else:
-            extra, ngs = [None] * len(sents), [False] * len(sents)
-        feats = [self._feats(t, x, g) for t, x, g in zip(sents, extra, ngs, strict=True)]
+        ents = self.fx._entries(sents)
+        feats = self.fx._doc_features(ents, self.doc_ctx)
         tagger = self._tagger
         if self._stack is not None:  # second pass: + first-pass labels of the word across the document
             first = [list(self._tagger.tag(f)) if f else [] for f in feats]
@@ -593,11 +726,11 @@ class NerTagger:
             feats = [[a + b for a, b in zip(f, x, strict=True)] for f, x in zip(feats, sf, strict=True)]
             tagger = self._stack
         out = [
-            self._tag_sentence(t, rules, want_conf=True, feats=f, tagger=tagger)
-            for t, f in zip(sents, feats, strict=True)
+            self._tag_sentence(t, rules, want_conf=True, feats=f, tagger=tagger, ents=es)
+            for t, f, es in zip(sents, feats, ents, strict=True)
         ]
         if propagate:
-            self._propagate(sents, out)
+            self._propagate(sents, out, bases=[[e[2] for e in es] for es in ents])
         return out
 
     def _feats(self, toks: Sequence[str], extra: list[list[str]] | None, ng=False) -> list[list[str]]:
@@ -613,6 +746,7 @@ class NerTagger:
         want_conf: bool,
         feats: list[list[str]] | None = None,
         tagger=None,
+        ents: list[_Entry] | None = None,
     ) -> tuple[list[str], list[float]]:
         if not toks:
             return [], []
@@ -626,20 +760,19 @@ class NerTagger:
         tagger = tagger or self._tagger
         crf_tags = tagger.tag(feats)
         use_rules = self.rules if rules is None else rules
-        tags = self.apply_rules(toks, crf_tags) if use_rules else list(crf_tags)
+        if not use_rules:
+            tags = list(crf_tags)
+        elif ents is not None:
+            tags = self._apply_rules(toks, crf_tags, [(e[10], e[2]) for e in ents])
+        else:
+            tags = self.apply_rules(toks, crf_tags)
         confs: list[float] = []
         if want_conf:
             m = tagger.marginal
-            for i, (t, c) in enumerate(zip(tags, crf_tags, strict=True)):
-                if t == "O":
-                    confs.append(1.0)
-                elif t == c:
-                    confs.append(m(t, i))
-                else:  # a rule overrode the CRF: its marginal for the rule's label, floored at 0.5
-                    try:
-                        confs.append(max(0.5, m(t, i)))
-                    except Exception:  # label unknown to the model
-                        confs.append(0.5)
+            confs = [
+                1.0 if t == "O" else (m(t, i) if t == c else _rule_conf(m, t, i))
+                for i, (t, c) in enumerate(zip(tags, crf_tags, strict=True))
+            ]
         return tags, confs
 
     def _propagate(
@@ -648,8 +781,10 @@ class NerTagger:
         out: list[tuple[list[str], list[float]]],
         min_conf: float = 0.6,
         max_len: int = 4,
+        bases: list[list[str]] | None = None,
     ) -> None:
-        bases = [[self._base(t) for t in toks] for toks in sents]
+        if bases is None:
+            bases = [[self._base(t) for t in toks] for toks in sents]
         memory: dict[tuple[str, ...], dict[str, list[float]]] = {}
         for bs, (tags, confs) in zip(bases, out, strict=True):
             for typ, a, b in iob_chunks(tags):
@@ -659,11 +794,21 @@ class NerTagger:
         if not memory:
             return
         best = {k: max(v.items(), key=lambda kv: (len(kv[1]), sum(kv[1]))) for k, v in memory.items()}
+        # longest key per first word: only those positions and lengths can match
+        first_len: dict[str, int] = {}
+        for phrase in best:
+            if len(phrase) > first_len.get(phrase[0], 0):
+                first_len[phrase[0]] = len(phrase)
+        flen = first_len.get
         for bs, (tags, confs) in zip(bases, out, strict=True):
             n, i = len(bs), 0
             while i < n:
                 step = 1
-                for ln in range(min(max_len, n - i), 0, -1):
+                top = flen(bs[i])
+                if not top:
+                    i += 1
+                    continue
+                for ln in range(min(max_len, n - i, top), 0, -1):
                     key = tuple(bs[i : i + ln])
                     hit = best.get(key)
                     if (
@@ -685,14 +830,16 @@ class NerTagger:
 
     def apply_rules(self, toks: Sequence[str], tags: list[str]) -> list[str]:
         """Deterministic fixes for political news (see module doc / MODEL_CARD)."""
+        return self._apply_rules(toks, tags, [self.fx.split(feat_norm(t) or t) for t in toks])
+
+    def _apply_rules(self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]]) -> list[str]:
         tags = list(tags)
         n = len(toks)
-        splits = [self.fx.split(feat_norm(t) or t) for t in toks]
         bases = [b for _, b in splits]
         # 1. government-body head phrases: وزارة الخارجية الأردنية, مجلس الأمن الدولي,
         #    هيئة الأركان العامة, الجيش السوري. ANERcorp leaves ministries untagged, so the CRF
         #    alone does not produce them; the rule only fires on RULE_ORG_HEADS + definite words.
-        i = 0
+        i = 0 if not RULE_ORG_HEADS.isdisjoint(bases) else n  # no head: nothing to do
         while i < n:
             b = bases[i]
             if (
@@ -727,7 +874,7 @@ class NerTagger:
             i += 1
         # 1b. title + (up to 3 definite modifiers) + two or three words unknown to the news lexicon
         #     -> a transliterated person name never seen (رئيس الوزراء البريطاني ريشي سوناك)
-        for i in range(n):
+        for i in range(0 if PER_TITLES.isdisjoint(bases) else n):
             if bases[i] not in PER_TITLES and (i + 1 >= n or bases[i + 1] not in PER_TITLES):
                 continue
             j = i + 1
@@ -772,10 +919,11 @@ class NerTagger:
                 for m in range(j + 1, k):
                     tags[m] = "I-PER"
         # 2. name chains: PER + بن/آل/ابن + name -> one PER; عبد + PER -> one PER
-        for i in range(n):
+        has_per = "B-PER" in tags or "I-PER" in tags  # rules 2 and 3 only extend PER chunks
+        for i in range(n if has_per else 0):
             if tags[i] == "B-PER" and i > 0 and bases[i - 1] == _ABD and tags[i - 1] == "O":
                 tags[i - 1], tags[i] = "B-PER", "I-PER"
-        i = 0
+        i = 0 if has_per else n
         while i < n:
             if (
                 tags[i] in ("B-PER", "I-PER")
@@ -798,7 +946,7 @@ class NerTagger:
         # 3. whole person names: a rare word (not in the news lexicon, no clitic, no article) right
         #    after a person chunk is its surname (أنتوني بلينكن); regnal ordinals after a royal
         #    title (الملك عبد الله الثاني).
-        for typ, ca, cb in iob_chunks(tags):
+        for typ, ca, cb in iob_chunks(tags) if has_per else ():
             if typ != "PER":
                 continue
             k = cb
@@ -834,11 +982,18 @@ class NerTagger:
     # -------------------------------------------------------------- text level
     def _sentences(self, text: str) -> list[list[tuple[str, int, int]]]:
         sents: list[list[tuple[str, int, int]]] = []
-        for line_m in re.finditer(r"[^\n]+", text):
-            off = line_m.start()
+        findall = TOKEN_RE.findall
+        find = text.find
+        # tokens never contain a newline, so matching inside each line's bounds of the whole
+        # text gives the same tokens as tokenising the line; every non-space character belongs
+        # to a token, so a token starts at its first occurrence after the previous one
+        for line_m in _LINE_RE.finditer(text):
             cur: list[tuple[str, int, int]] = []
-            for t, s, e in tokenize(line_m.group()):
-                cur.append((t, s + off, e + off))
+            pos, end = line_m.span()
+            for t in findall(text, pos, end):
+                s = find(t, pos)
+                pos = s + len(t)
+                cur.append((t, s, pos))
                 if t in _SENT_END or len(cur) >= 200:
                     sents.append(cur)
                     cur = []
@@ -854,14 +1009,14 @@ class NerTagger:
         """Spans for each text of one document (e.g. title and body), tagged together."""
         sents_per_text = [self._sentences(t) for t in texts]
         flat = [sent for sents in sents_per_text for sent in sents]
-        tagged = self.tag_sentences([[t for t, _, _ in sent] for sent in flat])
+        tok_lists = [[t for t, _, _ in sent] for sent in flat]
+        tagged = self.tag_sentences(tok_lists)
         result: list[list[Span]] = []
-        it = iter(zip(flat, tagged, strict=True))
+        it = iter(zip(flat, tok_lists, tagged, strict=True))
         for text, sents in zip(texts, sents_per_text, strict=True):
             spans: list[Span] = []
             for _ in sents:
-                sent, (tags, confs) = next(it)
-                toks = [t for t, _, _ in sent]
+                sent, toks, (tags, confs) = next(it)
                 for typ, a, b in iob_chunks(tags):
                     start, end = sent[a][1], sent[b - 1][2]
                     spans.append(
