@@ -67,14 +67,14 @@ __all__ = [
     "warm_up",
 ]
 
-_RULES_VERSION = "1"  # bump when the rules, word lists or language sets change
+_RULES_VERSION = "2"  # bump when the rules, word lists or language sets change
 try:
     MODEL_VERSION = f"lingua-{_metadata.version('lingua-language-detector')}+rules-{_RULES_VERSION}"
 except _metadata.PackageNotFoundError:  # pragma: no cover
     MODEL_VERSION = f"lingua-unknown+rules-{_RULES_VERSION}"
 """For ``EnrichedArticle.model_versions['language']``."""
 
-MAX_CHARS = 1000
+MAX_CHARS = 500
 """Only this prefix of a text is examined (cut back to the last space)."""
 
 SHORT_TEXT_CHARS = 50
