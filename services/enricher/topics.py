@@ -2,7 +2,9 @@
 
 Model: two TF-IDF blocks (sublinear tf, each l2-normalised) -- word unigrams, word bigrams
 and light stems of the title and the first words of the body; character n-grams within
-words of the title and the lead (robust to clitics and spelling in short posts) --
+words of the title and the lead (robust to clitics and spelling in short posts) -- plus a
+dense block, the tf-idf weighted mean of word2vec vectors (trained on the unlabelled text of
+the training part) of the same words, which generalises across synonyms in short posts;
 followed by a linear multinomial model;
 scores are softmax probabilities with a temperature fitted on held-out data, so
 they are calibrated in [0, 1]. Weights are plain JSON + npz (no pickle), written
@@ -31,7 +33,7 @@ from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, source_tag_evidence
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "topics"
 
 # Featurisation: shared verbatim by training (scripts/train_topics.py imports it) and inference.
-FEATURE_VERSION = 3
+FEATURE_VERSION = 4  # 4: + word2vec document-embedding block (embeddings.npz)
 MAX_BODY_WORDS = 200  # the lead of an article carries its topic; caps cost per article
 TITLE_REPEAT = 2  # title tokens count twice
 CHAR_NGRAMS = (3, 5)  # character n-grams of " token " (word-bounded, like sklearn's char_wb)
@@ -97,15 +99,48 @@ def char_features(title_toks: list[str], body_toks: list[str]) -> list[str]:
     return out
 
 
+def _title_body_tokens(title: str, body: str) -> tuple[list[str], list[str]]:
+    return _tokens(title), _tokens(" ".join(body.split(None, MAX_BODY_WORDS)[:MAX_BODY_WORDS]))
+
+
 def featurize_blocks(title: str, body: str) -> tuple[list[str], list[str], int]:
     """(word features, char n-gram features, number of word tokens) of one article."""
-    title_toks = _tokens(title)
-    body_toks = _tokens(" ".join(body.split(None, MAX_BODY_WORDS)[:MAX_BODY_WORDS]))
+    title_toks, body_toks = _title_body_tokens(title, body)
     return (
         _word_features(title_toks, body_toks),
         char_features(title_toks, body_toks),
         len(title_toks) + len(body_toks),
     )
+
+
+def embedding_tokens(title: str, body: str) -> list[str]:
+    """Word tokens averaged by the embedding block: the title ``TITLE_REPEAT`` times, then the body lead."""
+    title_toks, body_toks = _title_body_tokens(title, body)
+    return title_toks * TITLE_REPEAT + body_toks
+
+
+def _lookup(counts: Counter[str], vocab: dict[str, int]) -> tuple[np.ndarray, np.ndarray]:
+    """(rows, counts) of the known features, in first-seen order (dict lookups run in C via ``map``)."""
+    n = len(counts)
+    idx = np.fromiter(map(vocab.get, counts.keys(), itertools.repeat(-1)), dtype=np.int64, count=n)
+    tf = np.fromiter(counts.values(), dtype=np.float64, count=n)
+    known = idx >= 0
+    return idx[known], tf[known]
+
+
+def doc_embedding(
+    tokens: list[str], vocab: dict[str, int], idf: np.ndarray, vectors: np.ndarray
+) -> np.ndarray:
+    """l2-normalised ``(1 + log tf) * idf`` weighted sum of the (unit) word vectors; zeros if none known.
+
+    Shared verbatim by training and inference; ``vectors`` is float32 (n_words, dim).
+    """
+    idx, tf = _lookup(Counter(tokens), vocab)
+    if not len(idx):
+        return np.zeros(vectors.shape[1], dtype=np.float32)
+    v = ((1.0 + np.log(tf.astype(np.float32))) * idf[idx]) @ vectors[idx]
+    norm = float(np.sqrt(v @ v))
+    return (v / norm).astype(np.float32) if norm > 0 else np.zeros(vectors.shape[1], dtype=np.float32)
 
 
 @dataclass(frozen=True, slots=True)
@@ -124,6 +159,12 @@ class TopicClassifier:
         self._vocab: dict[str, int] | None = None  # word features -> row of coef / idf
         self._char_vocab: dict[str, int] = {}  # char n-grams -> row (after the word rows)
         self._char_weight = 1.0
+        # Dense block: word -> row of the unit word2vec vectors, their idf, the coef rows, block weight.
+        self._emb_vocab: dict[str, int] = {}
+        self._emb_idf = np.zeros(0, dtype=np.float32)
+        self._emb_vectors = np.zeros((0, 0), dtype=np.float32)
+        self._emb_coef = np.zeros((0, 0), dtype=np.float64)
+        self._emb_weight = 0.0
         self._idf: np.ndarray | None = None
         self._coef: np.ndarray | None = None  # (n_features, n_classes) float32
         self._intercept: np.ndarray | None = None
@@ -148,15 +189,27 @@ class TopicClassifier:
         if char_settings != (CHAR_NGRAMS, CHAR_BODY_WORDS):
             raise ValueError("topic model char n-gram settings differ from the code's; retrain")
         n_total = len(word_list) + len(char_list)
+        emb_list = vocab_obj["emb"]
         with np.load(self.model_dir / "weights.npz", allow_pickle=False) as z:
             idf = z["idf"].astype(np.float32)
             coef = z["coef"].astype(np.float32)
             intercept = z["intercept"].astype(np.float32)
+        with np.load(self.model_dir / "embeddings.npz", allow_pickle=False) as z:
+            emb_vectors = z["vectors"].astype(np.float32)
+            emb_idf = z["idf"].astype(np.float32)
         classes = tuple(meta["classes"])
         if set(classes) - set(TOPIC_CODES):
             raise ValueError(f"model classes {classes} not in taxonomy {TOPIC_CODES}")
-        if coef.shape != (n_total, len(classes)) or idf.shape != (n_total,):
+        dim = emb_vectors.shape[1]
+        if coef.shape != (n_total + dim, len(classes)) or idf.shape != (n_total,):
             raise ValueError("topic model arrays do not match vocabulary")
+        if emb_vectors.shape[0] != len(emb_list) or emb_idf.shape != (len(emb_list),):
+            raise ValueError("topic model embeddings do not match their vocabulary")
+        self._emb_vocab = {w: i for i, w in enumerate(emb_list)}
+        self._emb_vectors, self._emb_idf = emb_vectors, emb_idf
+        self._emb_coef = coef[n_total:].astype(np.float64)
+        self._emb_weight = float(meta["emb_weight"])
+        coef = coef[:n_total]
         self._vocab = {f: i for i, f in enumerate(word_list)}
         self._char_vocab = {f: i for i, f in enumerate(char_list, start=len(word_list))}
         self._char_weight = float(meta.get("char_weight", 1.0))
@@ -179,18 +232,20 @@ class TopicClassifier:
         """Calibrated softmax probability per taxonomy code (codes the model lacks get 0)."""
         if self._vocab is None or self._idf is None or self._coef is None or self._intercept is None:
             raise RuntimeError("TopicClassifier.load() first")
-        words, chars, n_tokens = featurize_blocks(title, body)
+        title_toks, body_toks = _title_body_tokens(title, body)
+        words = _word_features(title_toks, body_toks)
+        chars = char_features(title_toks, body_toks)
+        n_tokens = len(title_toks) + len(body_toks)
         logits = self._intercept.astype(np.float64)
+        if self._emb_weight:
+            emb = doc_embedding(
+                title_toks * TITLE_REPEAT + body_toks, self._emb_vocab, self._emb_idf, self._emb_vectors
+            )
+            logits = logits + self._emb_weight * (emb.astype(np.float64) @ self._emb_coef)
         for feats, vocab, weight in ((words, self._vocab, 1.0), (chars, self._char_vocab, self._char_weight)):
-            counts: dict[int, int] = {}
-            for f, n in Counter(feats).items():
-                i = vocab.get(f)
-                if i is not None:
-                    counts[i] = n
-            if not counts:
+            idx, tf = _lookup(Counter(feats), vocab)
+            if not len(idx):
                 continue
-            idx = np.fromiter(counts.keys(), dtype=np.int64, count=len(counts))
-            tf = np.fromiter(counts.values(), dtype=np.float64, count=len(counts))
             w = (1.0 + np.log(tf)) * self._idf[idx]
             norm = math.sqrt(float(w @ w))
             if norm > 0:

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import socket
 
+import numpy as np
 import pytest
 
 from enricher.taxonomy import (
@@ -15,7 +16,16 @@ from enricher.taxonomy import (
     section_key,
     source_tag_evidence,
 )
-from enricher.topics import DEFAULT_MODEL_DIR, TopicClassifier, TopicScore, featurize, featurize_blocks
+from enricher.topics import (
+    DEFAULT_MODEL_DIR,
+    TITLE_REPEAT,
+    TopicClassifier,
+    TopicScore,
+    doc_embedding,
+    embedding_tokens,
+    featurize,
+    featurize_blocks,
+)
 
 # One short article per taxonomy code, written for these tests (not from any corpus).
 ARTICLES: dict[str, tuple[str, str]] = {
@@ -234,7 +244,7 @@ def test_load_needs_no_network(monkeypatch: pytest.MonkeyPatch) -> None:
 
 def test_artifact_is_small_and_pickle_free() -> None:
     files = {p.name: p.stat().st_size for p in DEFAULT_MODEL_DIR.iterdir() if p.is_file()}
-    assert {"vocab.json", "weights.npz", "meta.json", "MODEL_CARD.md"} <= set(files)
+    assert {"vocab.json", "weights.npz", "embeddings.npz", "meta.json", "MODEL_CARD.md"} <= set(files)
     assert sum(files.values()) <= 25 * 1024 * 1024
     assert not any(n.endswith((".pkl", ".pickle", ".joblib")) for n in files)
 
@@ -242,3 +252,24 @@ def test_artifact_is_small_and_pickle_free() -> None:
 def test_unloaded_classifier_raises() -> None:
     with pytest.raises(RuntimeError):
         TopicClassifier().classify("a", "b", [])
+
+
+def test_embedding_tokens_and_doc_embedding() -> None:
+    toks = embedding_tokens("الصحة العامة", "وزارة الصحة")
+    assert toks == ["الصحه", "العامه"] * TITLE_REPEAT + ["وزاره", "الصحه"]
+    vocab = {"الصحه": 0, "وزاره": 1}
+    vectors = np.array([[1.0, 0.0], [0.0, 1.0]], dtype=np.float32)
+    idf = np.array([1.0, 2.0], dtype=np.float32)
+    v = doc_embedding(toks, vocab, idf, vectors)
+    # "الصحه" 3 times: weight 1 + log 3; "وزاره" once: weight 2; unknown words ignored; unit norm.
+    expected = np.array([1.0 + np.log(3.0), 2.0])
+    np.testing.assert_allclose(v, expected / np.linalg.norm(expected), rtol=1e-5)
+    assert not doc_embedding(["غريب"], vocab, idf, vectors).any()
+
+
+def test_embedding_block_loaded(clf: TopicClassifier) -> None:
+    meta = clf.meta
+    assert meta["emb_weight"] > 0 and meta["n_emb_words"] > 1000
+    with np.load(DEFAULT_MODEL_DIR / "embeddings.npz", allow_pickle=False) as z:
+        assert z["vectors"].dtype == np.float16
+        assert z["vectors"].shape == (meta["n_emb_words"], meta["emb_dim"])
