@@ -23,6 +23,12 @@ tag a fixed slice of the unlabelled news; words mostly tagged as one type become
 trained on the *other* half of the training data (2-fold jackknife), at run time
 from a base model trained on all of it.
 
+Hierarchical word classes (``--lex-feats h``, on): ``h1..h5=`` features from the lexicon's
+16/64/256/1024/4096-class hierarchy (Brown-style path prefixes of one k-means + Ward tree).
+Embedding gazetteer (``--emb-gazetteer``, off: measured, not shipped): an ``eg=TYPE`` feature for
+news words whose word2vec neighbours (1, 2) or vector classifier (3) point to a type of the
+out-of-fold training gazetteer.
+
 Writes to ``services/enricher/models/ner/``: ``model.crfsuite``, ``gazetteer.json``,
 ``dev_scores.json``.
 """
@@ -30,6 +36,7 @@ Writes to ``services/enricher/models/ner/``: ``model.crfsuite``, ``gazetteer.jso
 from __future__ import annotations
 
 import argparse
+import gzip
 import json
 import os
 import random
@@ -95,6 +102,156 @@ def build_gazetteer(sents, lex: Lexicon, min_count: int = 2, min_ratio: float = 
     return dict(sorted(gaz.items()))
 
 
+def read_neighbours(path: Path) -> dict[str, list[str]]:
+    """``neighbours.tsv.gz`` of train_word_clusters.py: word -> word2vec nearest neighbours."""
+    out: dict[str, list[str]] = {}
+    if path.exists():
+        with gzip.open(path, "rt", encoding="utf-8") as fh:
+            for line in fh:
+                w, nb = line.rstrip("\n").split("\t")
+                out[w] = nb.split(" ")
+    return out
+
+
+def seed_labels(sents, lex: Lexicon, min_ratio: float = 0.6) -> dict[str, str]:
+    """Voters of the embedding gazetteer: base form -> majority label in ``sents`` ("O" included;
+    entity words from one occurrence, O words from two)."""
+    fx = FeatureExtractor(lex)
+    counts: dict[str, Counter] = defaultdict(Counter)
+    for s in sents:
+        for tok, tag in s:
+            n = feat_norm(tok)
+            if n:
+                counts[fx.split(n)[1]][tag[2:] if tag != "O" else "O"] += 1
+    out = {}
+    for w, c in counts.items():
+        typ, k = max(sorted(c.items()), key=lambda x: x[1])
+        if k / sum(c.values()) >= min_ratio and (typ != "O" or k >= 2):
+            out[w] = typ
+    return dict(sorted(out.items()))
+
+
+def emb_gazetteer(
+    gaz: dict[str, str],
+    nbrs: dict[str, list[str]],
+    lex: Lexicon,
+    k: int = 10,
+    weak: int = 2,
+    strong: int = 4,
+    seeds: dict[str, str] | None = None,
+    rounds: int = 1,
+) -> dict[str, str]:
+    """Embedding gazetteer: a news word whose ``k`` nearest word2vec neighbours include >= ``weak``
+    words of the training gazetteer ``gaz`` of one type (and >= 60 % of the gazetteer votes) gets
+    that type ("PER"; "PER~" below ``strong`` votes). Built from the same (out-of-fold) gazetteer
+    as the ``g=`` feature, so it is jack-knifed the same way.
+
+    With ``seeds`` (``seed_labels``: entity *and* O words of the training part) the neighbours
+    vote with those labels, a type must also beat the O votes, words that are seeds themselves
+    are not labelled, and ``rounds`` > 1 propagates: labels of the previous round vote too (half
+    weight), so the labels spread over the neighbour graph."""
+    if not nbrs:
+        return {}
+    fx = FeatureExtractor(lex)
+    if seeds is None:
+        out = {}
+        for w, nb in nbrs.items():
+            votes: Counter = Counter()
+            for x in nb[:k]:
+                t = gaz.get(x) or gaz.get(fx.split(x)[1])
+                if t:
+                    votes[t] += 1
+            if not votes:
+                continue
+            typ, v = max(sorted(votes.items()), key=lambda kv: kv[1])
+            if v >= weak and v / sum(votes.values()) >= 0.6:
+                out[w] = typ if v >= strong else typ + "~"
+        return out
+    seed_of = {w: seeds.get(w) or seeds.get(fx.split(w)[1]) for w in nbrs}
+    prev: dict[str, str] = {}
+    for _ in range(rounds):
+        cur = {}
+        for w, nb in nbrs.items():
+            if seed_of[w]:
+                continue
+            ent: Counter = Counter()
+            o = 0.0
+            for x in nb[:k]:
+                t = seed_of.get(x)
+                if t is None:
+                    t = seeds.get(x) or seeds.get(fx.split(x)[1])
+                wgt = 1.0
+                if not t:
+                    t = prev.get(x)
+                    wgt = 0.5
+                    if t:
+                        t = t.rstrip("~")
+                if not t:
+                    continue
+                if t == "O":
+                    o += wgt
+                else:
+                    ent[t] += wgt
+            if not ent:
+                continue
+            typ, v = max(sorted(ent.items()), key=lambda kv: kv[1])
+            if v >= weak and v > o and v / sum(ent.values()) >= 0.6:
+                cur[w] = typ if v >= strong else typ + "~"
+        prev = cur
+    return dict(sorted(prev.items()))
+
+
+def read_vectors(path: Path) -> tuple[list[str], object]:
+    """``w2v_vectors.npz`` of train_word_clusters.py: words seen >= 5 times and their vectors."""
+    import numpy as np
+
+    if not path.exists():
+        return [], None
+    z = np.load(path)
+    vecs = z["vecs"].astype(np.float64)
+    vecs /= np.linalg.norm(vecs, axis=1, keepdims=True) + 1e-8
+    return [str(w) for w in z["words"]], vecs
+
+
+def emb_classifier_gazetteer(
+    seeds: dict[str, str],
+    words: list[str],
+    vecs,
+    lex: Lexicon,
+    p_strong: float = 0.6,
+    p_weak: float = 0.35,
+    balanced: bool = False,
+) -> dict[str, str]:
+    """Embedding gazetteer by a classifier: multinomial logistic regression from the word2vec
+    vector to the label of the word in the training part (``seed_labels``: O / PER / LOC / ORG /
+    MISC), applied to every news word; a word gets "TYPE" when P(TYPE) >= ``p_strong``,
+    "TYPE~" when >= ``p_weak`` (and TYPE is the best entity type). Deterministic (lbfgs)."""
+    import numpy as np
+    from sklearn.linear_model import LogisticRegression
+
+    fx = FeatureExtractor(lex)
+    idx, ys = [], []
+    for i, w in enumerate(words):
+        y = seeds.get(w) or seeds.get(fx.split(w)[1])
+        if y:
+            idx.append(i)
+            ys.append(y)
+    clf = LogisticRegression(C=1.0, max_iter=300, class_weight="balanced" if balanced else None)
+    clf.fit(vecs[np.array(idx)], ys)
+    proba = clf.predict_proba(vecs)
+    labels = [str(c) for c in clf.classes_]
+    ent = [j for j, c in enumerate(labels) if c != "O"]
+    out = {}
+    for i, w in enumerate(words):
+        j = max(ent, key=lambda c: proba[i, c])
+        p = proba[i, j]
+        if p >= p_strong:
+            out[w] = labels[j]
+        elif p >= p_weak:
+            out[w] = labels[j] + "~"
+    return out
+
+
 def featurise_jackknife(
     sents,
     lex: Lexicon,
@@ -102,6 +259,8 @@ def featurise_jackknife(
     autos: list[dict[str, str]] | None = None,
     news: dict[str, str] | None = None,
     doc_sents: int = 0,
+    emb_of=None,
+    lex_feats: tuple[str, ...] = (),
 ):
     """Gazetteer features for fold k come from the other folds (no self-leakage).
 
@@ -112,7 +271,8 @@ def featurise_jackknife(
     for k in range(folds):
         others = [s for i, s in enumerate(sents) if i % folds != k]
         gaz = build_gazetteer(others, lex)
-        fxs = [FeatureExtractor(lex, gaz, a, news) for a in (autos or [None])]
+        emb = emb_of(others, gaz) if emb_of else {}
+        fxs = [FeatureExtractor(lex, gaz, a, news, emb, lex_feats) for a in (autos or [None])]
         for i, s in enumerate(sents):
             if i % folds == k:
                 X[i] = fxs[i % len(fxs)].sent_feats([t for t, _ in s])
@@ -402,9 +562,10 @@ def fmt(res: dict) -> str:
     return "\n".join(lines)
 
 
-def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str]) -> None:
+def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], emb_of) -> None:
     """Contiguous-block CV (articles stay together): per-fold and pooled scores, crf+propagation+rules."""
     k = args.cv_folds
+    lf = lex_feats_of(args)
     dsents = args.doc_sents if args.doc_context else 0
     bounds = [round(i * len(sents) / k) for i in range(k + 1)]
     all_gold, all_pred, per_fold = [], [], []
@@ -413,17 +574,22 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str]) -
     for f in range(k):
         held = sents[bounds[f] : bounds[f + 1]]
         rest = sents[: bounds[f]] + sents[bounds[f + 1] :]
-        X = featurise_jackknife(rest, lex, args.folds, news=news, doc_sents=dsents)
+        X = featurise_jackknife(
+            rest, lex, args.folds, news=news, doc_sents=dsents, emb_of=emb_of, lex_feats=lf
+        )
         train_crf(X, [[t for _, t in s] for s in rest], tmp, args.c1, args.c2, args.iters)
+        rest_gaz = build_gazetteer(rest, lex)
         if args.stack:
             train_stacked(rest, X, lex, args, news, dsents, tmp_stack, out_dir / "oof.tmp.crfsuite")
         tagger = NerTagger(
             tmp,
             lex,
-            build_gazetteer(rest, lex),
+            rest_gaz,
             news=news,
             doc_ctx=bool(dsents),
             stack_path=tmp_stack if args.stack else None,
+            emb=emb_of(rest, rest_gaz),
+            lex_feats=lf,
         )
         toks = [[t for t, _ in s] for s in held]
         pred = []
@@ -438,6 +604,10 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str]) -
     if args.stack:
         tmp_stack.unlink()
     print(f"\n== blocked {k}-fold CV, pooled (crf+propagation+rules)\n{fmt(score(all_gold, all_pred))}")
+
+
+def lex_feats_of(args) -> tuple[str, ...]:
+    return tuple(x for x in args.lex_feats.split(",") if x)
 
 
 def main() -> None:
@@ -488,6 +658,30 @@ def main() -> None:
         default=0,
         help="1 = second-pass (stacked) CRF over out-of-fold first-pass labels across the document",
     )
+    ap.add_argument(
+        "--emb-gazetteer",
+        type=int,
+        default=0,
+        help="embedding gazetteer (eg= feature) from the word2vec neighbours in neighbours.tsv.gz: "
+        "1 = votes of training-gazetteer words, 2 = votes of entity and O words of the training "
+        "part, propagated --emb-rounds times over the neighbour graph (0 = off)",
+    )
+    ap.add_argument("--emb-rounds", type=int, default=1)
+    ap.add_argument(
+        "--vectors",
+        default=str(REPO / "build/ner/w2v_vectors.npz"),
+        help="word2vec vectors written by train_word_clusters.py (--emb-gazetteer 3)",
+    )
+    ap.add_argument("--emb-balanced", type=int, default=0, help="--emb-gazetteer 3: balanced class weights")
+    ap.add_argument("--emb-p", type=float, default=0.6, help="--emb-gazetteer 3: P(type) for TYPE")
+    ap.add_argument("--emb-p-weak", type=float, default=0.35, help="--emb-gazetteer 3: P(type) for TYPE~")
+    ap.add_argument("--emb-k", type=int, default=10, help="neighbours voting in the embedding gazetteer")
+    ap.add_argument(
+        "--lex-feats",
+        default="h",
+        help="extra lexicon column families: h = hierarchical w2v classes (on), v = large-window w2v "
+        "(needs a lexicon made with --big-window); e.g. h,v",
+    )
     ap.add_argument("--model-name", default="model.crfsuite", help="(experiments) write the CRF here")
     args = ap.parse_args()
     random.seed(args.seed)
@@ -508,8 +702,39 @@ def main() -> None:
     t0 = time.time()
     news = harvest_news_gazetteer(Path(args.data_dir), lex) if args.news_gazetteer else {}
     print(f"news phrase gazetteer: {len(news)} phrases ({time.time() - t0:.0f}s)", flush=True)
+    nbrs: dict[str, list[str]] = {}
+    vwords, vvecs = [], None
+    if args.emb_gazetteer == 3:
+        vwords, vvecs = read_vectors(Path(args.vectors))
+        if not vwords:
+            sys.exit(f"no {args.vectors}: run scripts/train_word_clusters.py first")
+        nbrs = {"": []}  # (marks the embedding gazetteer as on)
+    elif args.emb_gazetteer:
+        nbrs = read_neighbours(out_dir / "neighbours.tsv.gz")
+        if not nbrs:
+            sys.exit(f"no {out_dir / 'neighbours.tsv.gz'}: run scripts/train_word_clusters.py first")
+    lf = lex_feats_of(args)
+
+    def emb_of(part, gaz: dict[str, str]) -> dict[str, str]:
+        """Embedding gazetteer from a part of the training data (and its gazetteer)."""
+        if not nbrs:
+            return {}
+        if args.emb_gazetteer == 1:
+            return emb_gazetteer(gaz, nbrs, lex, args.emb_k)
+        if args.emb_gazetteer == 3:
+            return emb_classifier_gazetteer(
+                seed_labels(part, lex),
+                vwords,
+                vvecs,
+                lex,
+                args.emb_p,
+                args.emb_p_weak,
+                bool(args.emb_balanced),
+            )
+        return emb_gazetteer(gaz, nbrs, lex, args.emb_k, seeds=seed_labels(part, lex), rounds=args.emb_rounds)
+
     if args.cv_folds:
-        blocked_cv(sents, lex, args, out_dir, news)
+        blocked_cv(sents, lex, args, out_dir, news, emb_of)
         return
 
     autos, auto_full = None, {}
@@ -524,7 +749,7 @@ def main() -> None:
             f"from {sum(map(len, corpus))} unlabelled tokens ({time.time() - t0:.0f}s)"
         )
     dsents = args.doc_sents if args.doc_context else 0
-    X = featurise_jackknife(train, lex, args.folds, autos, news, dsents)
+    X = featurise_jackknife(train, lex, args.folds, autos, news, dsents, emb_of, lf)
     Y = [[t for _, t in s] for s in train]
     model_path = out_dir / args.model_name
     secs = train_crf(X, Y, model_path, args.c1, args.c2, args.iters)
@@ -537,11 +762,28 @@ def main() -> None:
     print(f"CRF trained in {secs:.0f}s (total incl. features/self-training {total:.0f}s)")
 
     gaz = build_gazetteer(train, lex)
+    emb = emb_of(train, gaz)
+    print(f"embedding gazetteer: {len(emb)} words")
     sp = stack_path if args.stack else None
-    tagger = NerTagger(model_path, lex, gaz, auto=auto_full, news=news, doc_ctx=bool(dsents), stack_path=sp)
+    tagger = NerTagger(
+        model_path,
+        lex,
+        gaz,
+        auto=auto_full,
+        news=news,
+        doc_ctx=bool(dsents),
+        stack_path=sp,
+        emb=emb,
+        lex_feats=lf,
+    )
     report = {
         "split": {"train_sentences": len(train), "dev_sentences": len(dev), "dev_frac": args.dev_frac},
-        "params": vars(args) | {"data_dir": "shared/data", "out_dir": "services/enricher/models/ner"},
+        "params": vars(args)
+        | {
+            "data_dir": "shared/data",
+            "out_dir": "services/enricher/models/ner",
+            "vectors": os.path.relpath(args.vectors, REPO),
+        },
     }
     dev_toks = [[t for t, _ in s] for s in dev]
     for name, rules, prop in (
@@ -561,7 +803,17 @@ def main() -> None:
         report[name] = res
         print(f"\n== dev ({name})\n{fmt(res)}")
     # speed on dev tokens, 1 core: features + CRF + marginals + rules + propagation
-    fresh = NerTagger(model_path, lex, gaz, auto=auto_full, news=news, doc_ctx=bool(dsents), stack_path=sp)
+    fresh = NerTagger(
+        model_path,
+        lex,
+        gaz,
+        auto=auto_full,
+        news=news,
+        doc_ctx=bool(dsents),
+        stack_path=sp,
+        emb=emb,
+        lex_feats=lf,
+    )
 
     def run() -> float:
         t1 = time.time()
@@ -573,7 +825,14 @@ def main() -> None:
     report["speed_tokens_per_s"] = {"cold_cache": round(cold), "warm_cache": round(warm)}
     print(f"\nspeed: {cold:.0f} tok/s cold cache, {warm:.0f} tok/s warm cache")
     report["train_seconds"] = {"crf": round(secs), "total": round(total)}
-    final_gaz = {"train": gaz, "auto": auto_full, "news": news, "doc_context": bool(dsents)}
+    final_gaz = {
+        "train": gaz,
+        "auto": auto_full,
+        "news": news,
+        "doc_context": bool(dsents),
+        "emb": emb,
+        "lex_feats": list(lf),
+    }
     (out_dir / "gazetteer.json").write_text(
         json.dumps(final_gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
     )

@@ -37,7 +37,10 @@ from functools import lru_cache
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+
 from akhbar.arabic import normalize_arabic
+from enricher.crf_decode import CrfModel
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "ner"
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
@@ -164,6 +167,11 @@ _BOS: tuple[str, ...] = ("BOS",)
 _EOS: tuple[str, ...] = ("EOS",)
 _NONE: tuple[str, ...] = ()
 _DREP = ["drep"]
+_NOLIST: list[str] = []  # feature slots of a compact entry (NerTagger._compact_entries); never mutated
+_NODICT: dict[int, list[str]] = {}
+
+MAX_CACHED_WORDS = 150_000
+"""Words whose feature weights the tagger keeps (~1 KB each); then the cache starts again."""
 
 # Cached per-word entry (see ``FeatureExtractor._entry``): (word features, shifted window features
 # by offset, clitic-split base, trigger types, usable for document context, ``["bias", *feats]``,
@@ -210,7 +218,9 @@ class Lexicon:
     """word (feat_norm form) -> (count, w64, w256, w1024, f256, f1024) from unlabelled news.
 
     ``w*``: k-means clusters of word2vec skip-gram vectors (``-`` if none), ``f*``: of
-    fastText char-n-gram vectors.
+    fastText char-n-gram vectors; optional further columns (used when listed in the
+    gazetteer's ``lex_feats``): ``h16 h64 h256 h1024 h4096`` (one word2vec class hierarchy,
+    ``"h"``) and ``v256 v1024`` (large-window word2vec, ``"v"``).
     """
 
     def __init__(self, rows: dict[str, tuple] | None = None):
@@ -273,7 +283,7 @@ def _freq_bucket(c: int) -> str:
 class FeatureExtractor:
     """Per-word features (cached) combined over a +-2 window."""
 
-    WINDOW_KEYS = (
+    WINDOW_KEYS: tuple[str, ...] = (
         "w=",
         "b=",
         "st=",
@@ -297,10 +307,27 @@ class FeatureExtractor:
         gaz: dict[str, str] | None = None,
         auto: dict[str, str] | None = None,
         news: dict[str, str] | None = None,
+        emb: dict[str, str] | None = None,
+        lex_feats: Sequence[str] = (),
     ):
         self.lex = lex
         self.gaz = gaz or {}
         self.auto = auto or {}
+        # embedding gazetteer: news word -> type voted by its word2vec nearest neighbours that are
+        # training-gazetteer words ("PER", or "PER~" when the vote is weak); see train_ner.py
+        self.emb = emb or {}
+        # optional lexicon column families: "h" = hierarchical w2v classes (h16 ... h4096),
+        # "v" = large-window (topical) w2v k-means 256/1024
+        self.lex_h = "h" in lex_feats
+        self.lex_v = "v" in lex_feats
+        extra_keys: list[str] = []
+        if self.emb:
+            extra_keys.append("eg=")
+        if self.lex_h:
+            extra_keys += ["h2=", "h3=", "h5="]
+        if self.lex_v:
+            extra_keys.append("v3=")
+        self.WINDOW_KEYS = (*FeatureExtractor.WINDOW_KEYS, *extra_keys)
         # phrase gazetteer harvested from unlabelled news with trigger patterns (نادي X, شركة X,
         # سيارة X ...): "base1 base2" -> type; matched longest-first over clitic-split bases
         self.news: dict[tuple[str, ...], str] = {tuple(k.split(" ")): v for k, v in (news or {}).items()}
@@ -356,6 +383,10 @@ class FeatureExtractor:
             f += ["fq=" + _freq_bucket(r[0]), "f2=" + r[4], "f3=" + r[5]]
             if r[1] != "-":
                 f += ["c1=" + r[1], "c2=" + r[2], "c3=" + r[3]]
+            if self.lex_h and len(r) > 10 and r[6] != "-":
+                f += ["h1=" + r[6], "h2=" + r[7], "h3=" + r[8], "h4=" + r[9], "h5=" + r[10]]
+            if self.lex_v and len(r) > 12 and r[11] != "-":
+                f += ["v2=" + r[11], "v3=" + r[12]]
         else:
             f.append("oov")
         if base != n:
@@ -382,6 +413,10 @@ class FeatureExtractor:
         a = self.auto.get(base)
         if a:
             f.append("ag=" + a)
+        if self.emb:
+            e = self.emb.get(n) or self.emb.get(base)
+            if e:
+                f.append("eg=" + e)
         if base.startswith("ال") and (
             base.endswith("ي")
             or base.endswith("يه")
@@ -432,6 +467,32 @@ class FeatureExtractor:
     def _doc_features(self, ents: list[list[_Entry]], doc_ctx: bool) -> list[list[list[str]]]:
         """Full CRF features of every sentence of a document from its cached entries: the same
         features as ``sent_feats`` (+ ``doc_context`` when ``doc_ctx``), computed in one pass."""
+        ngs, by_base = self._doc_aux(ents, doc_ctx)
+        bb = by_base.get
+        out: list[list[list[str]]] = []
+        for es, ng in zip(ents, ngs, strict=True):
+            n = len(es)
+            if not n:
+                out.append([])
+                continue
+            prev1 = [_BOS, *[e[6] for e in es[:-1]]]
+            prev2 = [_NONE, _NONE, *[e[7] for e in es[:-2]]]  # two longer than es when n == 1
+            next1 = [*[e[8] for e in es[1:]], _EOS]
+            next2 = [*[e[9] for e in es[2:]], _NONE, _NONE]
+            ms = ng if ng else [_NONE] * n
+            out.append(
+                [
+                    [*e[5], *m, *a, *b2, *c1, *d, *((bb(e[2]) or _NONE) if e[4] else _NONE)]
+                    for e, m, a, b2, c1, d in zip(es, ms, prev1, prev2, next1, next2, strict=False)
+                ]
+            )
+        return out
+
+    def _doc_aux(
+        self, ents: list[list[_Entry]], doc_ctx: bool
+    ) -> tuple[list[list[list[str]] | None], dict[str, list[str]]]:
+        """The per-document parts of the features: news-gazetteer matches per sentence and the
+        document-context features of each base form (the rest is cached per word)."""
         news = self.news
         news_matches = self.news_matches
         ngs = [news_matches([e[2] for e in es]) if news else None for es in ents]
@@ -485,25 +546,7 @@ class FeatureExtractor:
                         dc_cache.clear()
                     dc_cache[key] = f
                 by_base[b] = f
-        bb = by_base.get
-        out: list[list[list[str]]] = []
-        for es, ng in zip(ents, ngs, strict=True):
-            n = len(es)
-            if not n:
-                out.append([])
-                continue
-            prev1 = [_BOS, *[e[6] for e in es[:-1]]]
-            prev2 = [_NONE, _NONE, *[e[7] for e in es[:-2]]]  # two longer than es when n == 1
-            next1 = [*[e[8] for e in es[1:]], _EOS]
-            next2 = [*[e[9] for e in es[2:]], _NONE, _NONE]
-            ms = ng if ng else [_NONE] * n
-            out.append(
-                [
-                    [*e[5], *m, *a, *b2, *c1, *d, *((bb(e[2]) or _NONE) if e[4] else _NONE)]
-                    for e, m, a, b2, c1, d in zip(es, ms, prev1, prev2, next1, next2, strict=False)
-                ]
-            )
-        return out
+        return ngs, by_base
 
     def news_matches(self, bases: Sequence[str]) -> list[list[str]]:
         """Per-token features of longest matches of the news phrase gazetteer."""
@@ -672,13 +715,27 @@ class NerTagger:
         news: dict[str, str] | None = None,
         doc_ctx: bool = False,
         stack_path: Path | None = None,
+        emb: dict[str, str] | None = None,
+        lex_feats: Sequence[str] = (),
     ):
         import pycrfsuite
 
         self._tagger = pycrfsuite.Tagger()
         self._tagger.open(str(model_path))
+        # the same model's exact weights for the batched numpy decoder (see crf_decode.py)
+        self._crf = CrfModel.load(model_path)
+        # word -> (row of _parts_table, compact entry), see _compact_entries
+        self._words: dict[str, tuple[int, _Entry]] = {}
+        self._parts_table = np.zeros((4096, 5, len(self._crf.labels)))
+        self.max_words = MAX_CACHED_WORDS
+        self.crfsuite_decoding = False  # True: python-crfsuite tags (reference path, slower)
+        self._vec_cache: dict[int, tuple[list[str], np.ndarray]] = {}
+        k = len(self._crf.labels)
+        self._bos = self._crf.score(_BOS)
+        self._eos = self._crf.score(_EOS)
+        self._zero = np.zeros(k)
         self.lex = lex
-        self.fx = FeatureExtractor(lex, gaz, auto, news)
+        self.fx = FeatureExtractor(lex, gaz, auto, news, emb, lex_feats)
         self.doc_ctx = doc_ctx
         self._stack = None
         if stack_path is not None and Path(stack_path).exists():
@@ -701,6 +758,8 @@ class NerTagger:
             news=gaz.get("news", {}),
             doc_ctx=bool(gaz.get("doc_context", False)),
             stack_path=path / "stack.crfsuite",
+            emb=gaz.get("emb", {}),
+            lex_feats=gaz.get("lex_feats", ()),
         )
 
     # -------------------------------------------------------------- token level
@@ -717,7 +776,20 @@ class NerTagger:
         labelled where the CRF left the same string O elsewhere in the document
         ("one sense per discourse").
         """
-        ents = self.fx._entries(sents)
+        if self._stack is None and not self.crfsuite_decoding:
+            ents, rows = self._compact_entries(sents)
+            out = self._decode_document(sents, ents, rows, rules)
+        else:
+            ents = self.fx._entries(sents)
+            out = self._tag_stacked(sents, ents, rules)
+        if propagate:
+            self._propagate(sents, out, bases=[[e[2] for e in es] for es in ents])
+        return out
+
+    def _tag_stacked(
+        self, sents: Sequence[Sequence[str]], ents: list[list[_Entry]], rules: bool | None
+    ) -> list[tuple[list[str], list[float]]]:
+        """Two CRFsuite passes (experimental stacked model, ``train_ner.py --stack``)."""
         feats = self.fx._doc_features(ents, self.doc_ctx)
         tagger = self._tagger
         if self._stack is not None:  # second pass: + first-pass labels of the word across the document
@@ -725,12 +797,117 @@ class NerTagger:
             sf = self.fx.stack_feats(sents, first)
             feats = [[a + b for a, b in zip(f, x, strict=True)] for f, x in zip(feats, sf, strict=True)]
             tagger = self._stack
-        out = [
+        return [
             self._tag_sentence(t, rules, want_conf=True, feats=f, tagger=tagger, ents=es)
             for t, f, es in zip(sents, feats, ents, strict=True)
         ]
-        if propagate:
-            self._propagate(sents, out, bases=[[e[2] for e in es] for es in ents])
+
+    # ------------------------------------------------------------ numpy decoding
+    def _compact_entries(self, sents: Sequence[Sequence[str]]) -> tuple[list[list[_Entry]], list[list[int]]]:
+        """Entries and ``_parts_table`` rows of every word of a document.
+
+        A row holds a word's feature weight sums: its own, and those it lends to the words one
+        and two after it and one and two before it (the +-2 window), as (5, n_labels). Once a
+        word has its row, its feature strings are no longer needed: the cache keeps a compact
+        entry without them (~1 KB a word instead of ~6 KB), and at most ``max_words`` words
+        (then it starts again), so a long-running worker's memory stays bounded."""
+        words = self._words
+        if len(words) >= self.max_words:  # only between documents: rows in use stay valid
+            words.clear()
+        fx = self.fx
+        ents: list[list[_Entry]] = []
+        rows: list[list[int]] = []
+        for toks in sents:
+            es: list[_Entry] = []
+            rs: list[int] = []
+            for t in toks:
+                hit = words.get(t)
+                if hit is None:
+                    e = fx._entry(t)
+                    fx._cache.pop(t, None)  # the compact entry below replaces it
+                    n = len(words)
+                    table = self._parts_table
+                    if n >= len(table):
+                        grown = np.zeros((2 * len(table), *table.shape[1:]))
+                        grown[: len(table)] = table
+                        self._parts_table = table = grown
+                    table[n] = self._crf.score_many((e[5], e[6], e[7], e[8], e[9]))
+                    compact = (_NOLIST, _NODICT, e[2], e[3], e[4], *(_NOLIST,) * 5, e[10], e[11], e[12])
+                    hit = words[t] = (n, compact)
+                rs.append(hit[0])
+                es.append(hit[1])
+            ents.append(es)
+            rows.append(rs)
+        return ents, rows
+
+    def _vec(self, feats: list[str]) -> np.ndarray:
+        """Weight sum of a per-document feature list; lists from the extractor's caches are
+        long-lived, so they are keyed by identity (the entry keeps the list alive)."""
+        hit = self._vec_cache.get(id(feats))
+        if hit is not None and hit[0] is feats:
+            return hit[1]
+        v = self._crf.score(feats)
+        if len(self._vec_cache) > 100_000:
+            self._vec_cache.clear()
+        self._vec_cache[id(feats)] = (feats, v)
+        return v
+
+    def _emissions(self, ents: list[list[_Entry]], rows: list[list[int]]) -> list[np.ndarray]:
+        """Per-sentence state scores, identical to what CRFsuite computes from ``_doc_features``."""
+        ngs, by_base = self.fx._doc_aux(ents, self.doc_ctx)
+        bb = by_base.get
+        vec = self._vec
+        table = self._parts_table
+        out: list[np.ndarray] = []
+        for es, idx, ng in zip(ents, rows, ngs, strict=True):
+            n = len(es)
+            if not n:
+                out.append(np.zeros((0, len(self._zero))))
+                continue
+            p = table[idx]
+            em = p[:, 0].copy()
+            if n > 1:
+                em[1:] += p[:-1, 1]
+                em[:-1] += p[1:, 3]
+            if n > 2:
+                em[2:] += p[:-2, 2]
+                em[:-2] += p[2:, 4]
+            em[0] += self._bos
+            em[-1] += self._eos
+            for i, e in enumerate(es):
+                if ng and ng[i]:
+                    em[i] += self._crf.score(ng[i])
+                if e[4]:
+                    f = bb(e[2])
+                    if f:
+                        em[i] += vec(f)
+            out.append(em)
+        return out
+
+    def _decode_document(
+        self,
+        sents: Sequence[Sequence[str]],
+        ents: list[list[_Entry]],
+        rows: list[list[int]],
+        rules: bool | None,
+    ) -> list[tuple[list[str], list[float]]]:
+        labels = self._crf.labels
+        index = self._crf.label_index
+        use_rules = self.rules if rules is None else rules
+        out: list[tuple[list[str], list[float]]] = []
+        decoded = self._crf.decode(self._emissions(ents, rows))
+        for toks, es, (best, marg) in zip(sents, ents, decoded, strict=True):
+            crf_tags = [labels[x] for x in best]
+            tags = self._apply_rules(toks, crf_tags, [(e[10], e[2]) for e in es]) if use_rules else crf_tags
+
+            def m(t: str, i: int, marg: np.ndarray = marg) -> float:
+                return float(marg[i, index[t]])
+
+            confs = [
+                1.0 if t == "O" else (m(t, i) if t == c else _rule_conf(m, t, i))
+                for i, (t, c) in enumerate(zip(tags, crf_tags, strict=True))
+            ]
+            out.append((tags, confs))
         return out
 
     def _feats(self, toks: Sequence[str], extra: list[list[str]] | None, ng=False) -> list[list[str]]:

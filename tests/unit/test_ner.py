@@ -142,3 +142,15 @@ def test_merge_title_and_body_mentions(tagger: NerTagger):
     spans = [Span(0, 5, "LOC", "بغداد", "بغداد", 0.9), Span(10, 16, "LOC", "وبغداد", "بغداد", 0.8)]
     merged = merge_mentions(spans[:1], spans[1:])
     assert len(merged) == 1 and merged[0].count == 2 and merged[0].confidence == 0.9
+
+
+def test_hierarchical_class_features(tagger: NerTagger):
+    """The shipped lexicon carries the 16/64/256/1024/4096 word2vec hierarchy and the model uses it;
+    coarser classes are unions of finer ones (the same 4096-leaf class never spans two h16 classes)."""
+    f = tagger.fx.word_feats("بغداد")
+    assert [x.split("=")[0] for x in f if x.startswith("h")] == ["h1", "h2", "h3", "h4", "h5"]
+    assert "h3=" in tagger.fx.WINDOW_KEYS
+    leaf_top: dict[str, str] = {}
+    for row in tagger.lex.rows.values():
+        if row[6] != "-":
+            assert leaf_top.setdefault(row[10], row[6]) == row[6]
