@@ -148,7 +148,7 @@ class CrfModel:
         n_b, n_max, _ = em.shape
         ex = np.exp(em - em.max(axis=2, keepdims=True))
         et = self.exp_trans
-        alpha = np.empty_like(ex)
+        alpha = np.zeros_like(ex)  # padded positions stay 0 (never read, but no NaN)
         scale = np.ones((n_b, n_max))
         a = ex[:, 0]
         c = a.sum(axis=1)
