@@ -765,17 +765,22 @@ def main() -> None:
     emb = emb_of(train, gaz)
     print(f"embedding gazetteer: {len(emb)} words")
     sp = stack_path if args.stack else None
-    tagger = NerTagger(
-        model_path,
-        lex,
-        gaz,
-        auto=auto_full,
-        news=news,
-        doc_ctx=bool(dsents),
-        stack_path=sp,
-        emb=emb,
-        lex_feats=lf,
-    )
+
+    def new_tagger() -> NerTagger:
+        """The shipped configuration, with empty caches."""
+        return NerTagger(
+            model_path,
+            lex,
+            gaz,
+            auto=auto_full,
+            news=news,
+            doc_ctx=bool(dsents),
+            stack_path=sp,
+            emb=emb,
+            lex_feats=lf,
+        )
+
+    tagger = new_tagger()
     report = {
         "split": {"train_sentences": len(train), "dev_sentences": len(dev), "dev_frac": args.dev_frac},
         "params": vars(args)
@@ -803,17 +808,7 @@ def main() -> None:
         report[name] = res
         print(f"\n== dev ({name})\n{fmt(res)}")
     # speed on dev tokens, 1 core: features + CRF + marginals + rules + propagation
-    fresh = NerTagger(
-        model_path,
-        lex,
-        gaz,
-        auto=auto_full,
-        news=news,
-        doc_ctx=bool(dsents),
-        stack_path=sp,
-        emb=emb,
-        lex_feats=lf,
-    )
+    fresh = new_tagger()
 
     def run() -> float:
         t1 = time.time()

@@ -40,6 +40,7 @@ class CrfModel:
         self.trans = trans  # (n_labels, n_labels): from (row) -> to (column)
         self.exp_trans = np.exp(trans)
         self.zero = np.zeros(len(self.labels))
+        self._offsets: dict[int, dict[str, int]] = {}
 
     @classmethod
     def load(cls, path: str | Path) -> CrfModel:
@@ -98,6 +99,38 @@ class CrfModel:
             if b > a:
                 out[j] = sums[j]
         return out
+
+    def score_window(self, own: Sequence[str], keep: Sequence[str], offsets: Sequence[int]) -> np.ndarray:
+        """``score_many([own, *[[f"{o}:{x}" for x in keep] for o in offsets]])`` without building
+        the shifted attribute strings: each offset has its own index of the model's attributes."""
+        idx: list[int] = []
+        starts = [0]
+        get = self.attributes.get
+        idx.extend(i for i in map(get, own) if i is not None)
+        for o in offsets:
+            starts.append(len(idx))
+            oget = self._offset_index(o).get
+            idx.extend(i for i in map(oget, keep) if i is not None)
+        out = np.zeros((1 + len(offsets), len(self.labels)))
+        if not idx:
+            return out
+        idx.append(len(self.state) - 1)
+        sums = np.add.reduceat(self.state[idx], starts, axis=0)
+        ends = [*starts[1:], len(idx) - 1]
+        for j, (a, b) in enumerate(zip(starts, ends, strict=True)):
+            if b > a:
+                out[j] = sums[j]
+        return out
+
+    def _offset_index(self, offset: int) -> dict[str, int]:
+        """Attributes named ``"{offset}:{feature}"``, keyed by the feature."""
+        index = self._offsets.get(offset)
+        if index is None:
+            prefix = f"{offset}:"
+            cut = len(prefix)
+            index = {a[cut:]: i for a, i in self.attributes.items() if a.startswith(prefix)}
+            self._offsets[offset] = index
+        return index
 
     # ------------------------------------------------------------------ decoding
     def decode(self, emissions: Sequence[np.ndarray]) -> list[tuple[np.ndarray, np.ndarray]]:

@@ -167,6 +167,7 @@ _BOS: tuple[str, ...] = ("BOS",)
 _EOS: tuple[str, ...] = ("EOS",)
 _NONE: tuple[str, ...] = ()
 _DREP = ["drep"]
+_PART_OFFSETS = (-1, -2, 1, 2)  # an entry's shifted lists e[6..9]: f"{offset}:{feature}"
 _NOLIST: list[str] = []  # feature slots of a compact entry (NerTagger._compact_entries); never mutated
 _NODICT: dict[int, list[str]] = {}
 
@@ -427,20 +428,26 @@ class FeatureExtractor:
             f.append("nis")
         return f
 
+    def _word(self, tok: str) -> tuple[list[str], list[str], str, str, tuple[str, ...]]:
+        """(word features, those that enter the +-2 window, clitic-split base, proclitics,
+        trigger types) of one token."""
+        base = self.word_feats(tok)
+        keep = [x for x in base if x.startswith(self.WINDOW_KEYS)]
+        n = feat_norm(tok) or tok
+        if _ARABIC.match(n):
+            pre, b = self.split(n)
+        else:
+            pre, b = "", n
+        trig = tuple(x[2:] for x in base if x.startswith("T="))
+        return base, keep, b, pre, trig
+
     def _entry(self, tok: str) -> _Entry:
         e = self._cache.get(tok)
         if e is None:
-            base = self.word_feats(tok)
-            keep = [x for x in base if x.startswith(self.WINDOW_KEYS)]
+            base, keep, b, pre, trig = self._word(tok)
             shifted = {o: [f"{o}:{x}" for x in keep] for o in (-2, -1, 1, 2)}
             if len(self._cache) > 300_000:
                 self._cache.clear()
-            n = feat_norm(tok) or tok
-            if _ARABIC.match(n):
-                pre, b = self.split(n)
-            else:
-                pre, b = "", n
-            trig = tuple(x[2:] for x in base if x.startswith("T="))
             e = (
                 base,
                 shifted,
@@ -458,6 +465,28 @@ class FeatureExtractor:
             )
             self._cache[tok] = e
         return e
+
+    def compact_entry(self, tok: str) -> tuple[_Entry, list[str], list[str]]:
+        """An entry without its feature lists (what document features and rules read), plus
+        the word's own features and its window features unshifted: uncached, for callers that
+        keep their own per-word results (``NerTagger`` keeps weight sums)."""
+        base, keep, b, pre, trig = self._word(tok)
+        e = (
+            _NOLIST,
+            _NODICT,
+            b,
+            trig,
+            len(b) >= 3 and bool(_ARABIC.match(b)),
+            _NOLIST,
+            _NOLIST,
+            _NOLIST,
+            _NOLIST,
+            _NOLIST,
+            pre,
+            tuple(x + "2" for x in trig),
+            b.startswith("ال"),
+        )
+        return e, ["bias", *base], keep
 
     def _entries(self, sents: Sequence[Sequence[str]]) -> list[list[_Entry]]:
         get = self._cache.get
@@ -823,16 +852,15 @@ class NerTagger:
             for t in toks:
                 hit = words.get(t)
                 if hit is None:
-                    e = fx._entry(t)
-                    fx._cache.pop(t, None)  # the compact entry below replaces it
+                    compact, own, keep = fx.compact_entry(t)
                     n = len(words)
                     table = self._parts_table
                     if n >= len(table):
                         grown = np.zeros((2 * len(table), *table.shape[1:]))
                         grown[: len(table)] = table
                         self._parts_table = table = grown
-                    table[n] = self._crf.score_many((e[5], e[6], e[7], e[8], e[9]))
-                    compact = (_NOLIST, _NODICT, e[2], e[3], e[4], *(_NOLIST,) * 5, e[10], e[11], e[12])
+                    # rows in the order of an entry's e[5], e[6] (-1), e[7] (-2), e[8] (+1), e[9] (+2)
+                    table[n] = self._crf.score_window(own, keep, _PART_OFFSETS)
                     hit = words[t] = (n, compact)
                 rs.append(hit[0])
                 es.append(hit[1])

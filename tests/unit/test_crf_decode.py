@@ -118,3 +118,26 @@ def test_shipped_tagger_numpy_path_equals_crfsuite_path() -> None:
     assert tagger.tag_sentences(sents) == fast
     assert tagger.tag_sentences(sents) == fast
     assert len(tagger._words) <= 5 + sum(len(s) for s in sents)
+
+
+def test_score_window_equals_shifted_strings(toy_model: Path) -> None:
+    model = CrfModel.load(toy_model)
+    own = ["bias", "w=زيد", "suf=يد"]
+    keep = ["w=زيد", "w=القاهرة", "nope"]
+    offsets = (-1, 1, 2)  # the toy model has -1: and 1: attributes, none for 2:
+    window = model.score_window(own, keep, offsets)
+    expected = model.score_many([own, *[[f"{o}:{x}" for x in keep] for o in offsets]])
+    assert window == pytest.approx(expected, abs=1e-12)
+    assert window[1].any() and window[2].any() and not window[3].any()
+    assert not model.score_window([], ["nope"], offsets).any()
+
+
+def test_score_many_equals_score_per_list(toy_model: Path) -> None:
+    model = CrfModel.load(toy_model)
+    lists = [[], ["bias", "w=زيد"], [], ["w=عمان", "nope", "EOS"], ["nope"], []]
+    many = model.score_many(lists)
+    assert many.shape == (len(lists), len(model.labels))
+    for row, attrs in zip(many, lists, strict=True):
+        assert row == pytest.approx(model.score(attrs), abs=1e-12)
+    assert not many[0].any() and not many[-1].any() and many[1].any()
+    assert not model.score_many([[], ["nope"]]).any()
