@@ -13,6 +13,7 @@ from pathlib import Path
 from akhbar.messages import EnrichedArticle, Entity, EntitySummary, RawArticle, TopicTag
 from enricher import language
 from enricher.ner import DEFAULT_MODEL_DIR as NER_DIR
+from enricher.ner import RULES_VERSION as NER_RULES_VERSION
 from enricher.ner import NerTagger, Span, merge_mentions
 from enricher.topics import DEFAULT_MODEL_DIR as TOPICS_DIR
 from enricher.topics import TopicClassifier
@@ -67,7 +68,7 @@ class ArticleEnricher:
         return cls(
             NerTagger.load(NER_DIR),
             TopicClassifier(TOPICS_DIR).load(),
-            ner_version=artifact_version(NER_DIR),
+            ner_version=f"{artifact_version(NER_DIR)}+rules-{NER_RULES_VERSION}",
             topics_version=artifact_version(TOPICS_DIR),
             body_language_prefix_chars=body_language_prefix_chars,
         )

@@ -43,6 +43,9 @@ from akhbar.arabic import normalize_arabic
 from enricher.crf_decode import CrfModel
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "ner"
+RULES_VERSION = "2"
+"""Bump when the rules (``NerTagger._apply_rules``), their word lists or propagation change: it is
+part of the NER model version in documents, since the artifact hash does not see code."""
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
 
 _MARKS = "\u0610-\u061a\u064b-\u065f\u0670\u0640"
@@ -127,11 +130,15 @@ WORLD_LOC = _norm_words(
 _PHRASE_STOP = _norm_words(
     """الذي التي الذين اللذين اللتين اللواتي اللاتي الآن اليوم أمس الأمس غدا الماضي الماضية المقبل المقبلة
     الجاري الجارية الحالي الحالية الأسبوع الشهر العام السنة الأحد الاثنين الثلاثاء الأربعاء الخميس
-    الجمعة السبت الى إلا الا التي الأخير الأخيرة الأول الأولى صباح مساء"""
+    الجمعة السبت الى إلا الا التي الأخير الأخيرة الأول الأولى صباح مساء
+    البالغ البالغة التابع التابعة المشارك المشاركة المعني المعنية المختص المختصة المكلف المكلفة
+    المنعقد المنعقدة المقرر المقررة الطارئ الطارئة السابق السابقة الجديد الجديدة
+    الأسبوعي الأسبوعية اليومي اليومية الشهري الشهرية السنوي السنوية"""
 )
 RULE_ORG_HEADS = _norms(["وزارة", "مجلس", "هيئة", "رئاسة", "مفوضية"])
-# complements that make a generic body, not a named one (مجلس الإدارة = board of directors)
-_GENERIC_BODY = _norms(["الإدارة", "الأمناء", "الأعمال", "الشعب"])
+# complements that make a generic body, not a named one (مجلس الإدارة = board of directors,
+# رئاسة الوفد = heading the delegation)
+_GENERIC_BODY = _norms(["الإدارة", "الأمناء", "الأعمال", "الشعب", "الوفد"])
 ORDINALS = _norms(
     ["الأول", "الثاني", "الثالث", "الرابع", "الخامس", "السادس", "السابع", "الثامن", "التاسع", "العاشر"]
 )

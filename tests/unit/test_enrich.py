@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from akhbar.messages import encode
 from enricher.enrich import ArticleEnricher, artifact_version
-from enricher.ner import DEFAULT_MODEL_DIR
+from enricher.ner import DEFAULT_MODEL_DIR, RULES_VERSION
 
 from .test_enricher_agent import raw_article
 
@@ -28,7 +28,7 @@ def test_mentions_point_into_their_field() -> None:
 
 def test_model_versions_are_content_hashes() -> None:
     enriched = ArticleEnricher.load().enrich(raw_article())
-    assert enriched.model_versions["ner"] == artifact_version(DEFAULT_MODEL_DIR)
+    assert enriched.model_versions["ner"] == f"{artifact_version(DEFAULT_MODEL_DIR)}+rules-{RULES_VERSION}"
     assert len(enriched.model_versions["topics"]) == 12
     assert enriched.model_versions["language"].startswith("lingua-")
 
