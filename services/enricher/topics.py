@@ -6,8 +6,10 @@ words of the title and the lead (robust to clitics and spelling in short posts) 
 dense block, the tf-idf weighted mean of word2vec vectors (trained on the unlabelled text of
 the training part) of the same words, which generalises across synonyms in short posts;
 followed by a linear multinomial model;
-scores are softmax probabilities with a temperature fitted on held-out data, so
-they are calibrated in [0, 1]. Weights are plain JSON + npz (no pickle), written
+short texts (posts, headlines) are re-scored by a small stacked model over the main
+logits and the hits of a topic lexicon (health, religion: the two codes that exist only as
+short posts), then per-code offsets; scores are softmax probabilities with a temperature
+fitted on held-out data, so they are calibrated in [0, 1]. Weights are plain JSON + npz (no pickle), written
 by ``scripts/train_topics.py``; see ``models/topics/MODEL_CARD.md``.
 
 Source-provided sections/tags (``taxonomy.section_evidence``) are combined with
@@ -17,6 +19,7 @@ the model by noisy-OR: ``s = 1 - (1 - p_model) * (1 - w_tag)``.
 from __future__ import annotations
 
 import functools
+import hashlib
 import itertools
 import json
 import math
@@ -33,7 +36,7 @@ from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, source_tag_evidence
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "topics"
 
 # Featurisation: shared verbatim by training (scripts/train_topics.py imports it) and inference.
-FEATURE_VERSION = 4  # 4: + word2vec document-embedding block (embeddings.npz)
+FEATURE_VERSION = 5  # 4: + word2vec document-embedding block; 5: + lexicon stacker for short texts
 MAX_BODY_WORDS = 200  # the lead of an article carries its topic; caps cost per article
 TITLE_REPEAT = 2  # title tokens count twice
 CHAR_NGRAMS = (3, 5)  # character n-grams of " token " (word-bounded, like sklearn's char_wb)
@@ -41,6 +44,25 @@ CHAR_BODY_WORDS = 60  # char n-grams come from the title and the first word toke
 _TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
 _PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")
 _SUFFIXES = ("يات", "ات", "ون", "ين", "ان", "ها", "هم", "هن", "كم", "نا", "يه", "ه", "ي")
+
+# Topic lexicon of the short-text stacker: words (matched by light stem) that name the two codes
+# found only in short posts. Written by hand (domain vocabulary, checked against training posts and
+# out-of-fold training errors only, never dev rows), not mined automatically.
+_LEXICON_RAW: dict[str, str] = {
+    "health": """صحة صحي صحية الصحي طبيب أطباء طبيبة طبي طبية مستشفى مستشفيات المستشفى مرض أمراض
+    مريض مرضى علاج العلاج دواء أدوية لقاح لقاحات تطعيم تلقيح فيروس فيروسات وباء أوبئة عدوى سرطان السرطان
+    السكري الزهايمر الإيدز كوليرا الكوليرا إنفلونزا الإنفلونزا حصبة الحصبة التدخين سجائر السجائر تبغ التبغ
+    سمنة السمنة تغذية جراحة جراحي صيدلية صيادلة ممرض ممرضين تمريض اكتئاب الاكتئاب مناعة المناعة جرعة أعراض
+    تشخيص فيتامين فيتامينات الكوليسترول الكبد الكلى الرئة الرئتين الدماغ القلب الشرايين السكتة الجلطة عيادة
+    عيادات وبائي صحيا الصحة""",
+    "religion": """دين الدين ديني دينية الدينية الأديان الإسلام إسلامي إسلامية الإسلامية مسلم مسلمون
+    مسلمين المسلمين مسيحي مسيحية مسيحيين المسيحيين مسجد مساجد المسجد المساجد كنيسة كنائس الكنيسة قرآن القرآن
+    صلاة الصلاة المصلين صيام الصيام الصائمين رمضان الفطر الأضحى الحج حجاج الحجاج حجيج عمرة العمرة المعتمرين
+    الكعبة مكة فتوى فتاوى مفتي المفتي الإفتاء الأزهر الأوقاف داعية الدعاة إمام الأئمة البابا الفاتيكان الحجاب
+    النقاب عبادة العبادة تراويح التراويح زكاة الزكاة الأذان سورة آية النبي الرسول الصوفية صوفي السلفية كسوة
+    عرفة الأضاحي أضحية ترانيم القداس الكاهن راهب رهبان بطريرك البطريرك حاخام الحاخام الإلحاد ملحد العقيدة
+    الشريعة الفقه الفقهاء المسابح الدعاء الهجري المولد الشعائر الطقوس القرابين الروحانية""",
+}
 
 
 @functools.lru_cache(maxsize=1 << 18)
@@ -60,6 +82,26 @@ def _stem(tok: str) -> str:
 
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(normalize_arabic(text).lower())
+
+
+LEXICON_CODES: tuple[str, ...] = tuple(_LEXICON_RAW)
+LEXICON: dict[str, frozenset[str]] = {
+    c: frozenset(_stem(t) for t in _tokens(words)) for c, words in _LEXICON_RAW.items()
+}
+
+
+def lexicon_digest() -> str:
+    """Fingerprint of the lexicon's stems: stored with the stacker, checked on load, so editing the
+    word lists (code the artifact hash does not see) forces a retrain instead of silently changing
+    the scores of a model version."""
+    text = "\n".join(f"{c}:{' '.join(sorted(LEXICON[c]))}" for c in LEXICON_CODES)
+    return hashlib.sha256(text.encode("utf-8")).hexdigest()[:16]
+
+
+def lexicon_features(tokens: list[str]) -> np.ndarray:
+    """``log(1 + hits)`` per ``LEXICON_CODES`` entry: tokens whose light stem is in that code's lexicon."""
+    stems = [_stem(t) for t in tokens]
+    return np.log1p(np.array([sum(s in LEXICON[c] for s in stems) for c in LEXICON_CODES], dtype=np.float64))
 
 
 def featurize(title: str, body: str) -> list[str]:
@@ -173,6 +215,9 @@ class TopicClassifier:
         # Short texts (posts, headlines): per-class logit offsets tuned out-of-fold for macro-F1.
         self._short_max_tokens = 0
         self._short_bias = np.zeros(0)
+        # Short texts: stacked linear model over [logits, lexicon_features] (empty: none).
+        self._stack_coef = np.zeros((0, 0))
+        self._stack_intercept = np.zeros(0)
         self.emit_threshold = 0.25
         self.meta: dict = {}
 
@@ -220,6 +265,16 @@ class TopicClassifier:
         self._short_bias = np.asarray(meta.get("short_bias", [0.0] * len(classes)), dtype=np.float64)
         if self._short_bias.shape != (len(classes),):
             raise ValueError("short_bias does not match classes")
+        stack = meta.get("short_stack")
+        if stack:
+            if tuple(stack["lexicon"]) != LEXICON_CODES or stack.get("lexicon_digest") != lexicon_digest():
+                raise ValueError("topic model lexicon differs from the code's LEXICON; retrain")
+            self._stack_coef = np.asarray(stack["coef"], dtype=np.float64)
+            self._stack_intercept = np.asarray(stack["intercept"], dtype=np.float64)
+            if self._stack_coef.shape != (len(classes), len(classes) + len(LEXICON_CODES)) or (
+                self._stack_intercept.shape != (len(classes),)
+            ):
+                raise ValueError("short_stack does not match classes")
         self.emit_threshold = float(meta.get("emit_threshold", 0.25))
         self.meta = meta
         return self
@@ -252,6 +307,9 @@ class TopicClassifier:
                 w *= weight / norm
             logits = logits + w @ self._coef[idx].astype(np.float64)
         if n_tokens < self._short_max_tokens:
+            if self._stack_coef.size:
+                lex = lexicon_features(title_toks * TITLE_REPEAT + body_toks)
+                logits = self._stack_coef @ np.concatenate([logits, lex]) + self._stack_intercept
             logits = logits + self._short_bias
         z = logits / self._temperature
         z = np.exp(z - z.max())

@@ -18,6 +18,7 @@ from enricher.taxonomy import (
 )
 from enricher.topics import (
     DEFAULT_MODEL_DIR,
+    LEXICON_CODES,
     TITLE_REPEAT,
     TopicClassifier,
     TopicScore,
@@ -25,6 +26,7 @@ from enricher.topics import (
     embedding_tokens,
     featurize,
     featurize_blocks,
+    lexicon_features,
 )
 
 # One short article per taxonomy code, written for these tests (not from any corpus).
@@ -273,3 +275,22 @@ def test_embedding_block_loaded(clf: TopicClassifier) -> None:
     with np.load(DEFAULT_MODEL_DIR / "embeddings.npz", allow_pickle=False) as z:
         assert z["vectors"].dtype == np.float16
         assert z["vectors"].shape == (meta["n_emb_words"], meta["emb_dim"])
+
+
+def test_lexicon_features() -> None:
+    assert LEXICON_CODES == ("health", "religion")
+    toks = embedding_tokens("", "ملايين الحجاج يؤدون مناسك الحج في مكة")
+    np.testing.assert_allclose(lexicon_features(toks), [0.0, np.log(4.0)])  # الحجاج، الحج، مكة
+    toks = embedding_tokens("وزارة الصحة", "حملة تطعيم ضد الحصبة")
+    np.testing.assert_allclose(lexicon_features(toks), [np.log(1.0 + 2 * 1 + 2), 0.0])  # title twice
+    assert not lexicon_features([]).any()
+
+
+def test_short_text_stacker_loaded(clf: TopicClassifier) -> None:
+    stack = clf.meta["short_stack"]
+    k = len(clf.meta["classes"])
+    assert tuple(stack["lexicon"]) == LEXICON_CODES
+    assert np.asarray(stack["coef"]).shape == (k, k + len(LEXICON_CODES))
+    # Long articles do not go through the stacker: the same text scores differently once short.
+    post = "وزارة الصحة تطلق حملة تطعيم ضد الحصبة"
+    assert clf.model_scores("", post) != clf.model_scores("", " ".join([post] * 10))
