@@ -294,3 +294,13 @@ def test_short_text_stacker_loaded(clf: TopicClassifier) -> None:
     # Long articles do not go through the stacker: the same text scores differently once short.
     post = "وزارة الصحة تطلق حملة تطعيم ضد الحصبة"
     assert clf.model_scores("", post) != clf.model_scores("", " ".join([post] * 10))
+
+
+def test_edited_lexicon_refuses_the_model(monkeypatch: pytest.MonkeyPatch) -> None:
+    """The lexicon is code, not artifact: a model fitted with other word lists must not load."""
+    import enricher.topics as topics
+
+    assert TopicClassifier().load().loaded
+    monkeypatch.setitem(topics.LEXICON, "health", topics.LEXICON["health"] | {"زكام"})
+    with pytest.raises(ValueError, match="lexicon"):
+        TopicClassifier().load()
