@@ -40,10 +40,11 @@ from typing import Any
 import numpy as np
 
 from akhbar.arabic import normalize_arabic
+from enricher import places
 from enricher.crf_decode import CrfModel
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "ner"
-RULES_VERSION = "2"
+RULES_VERSION = "3"
 """Bump when the rules (``NerTagger._apply_rules``), their word lists or propagation change: it is
 part of the NER model version in documents, since the artifact hash does not see code."""
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
@@ -135,7 +136,9 @@ _PHRASE_STOP = _norm_words(
     المنعقد المنعقدة المقرر المقررة الطارئ الطارئة السابق السابقة الجديد الجديدة
     الأسبوعي الأسبوعية اليومي اليومية الشهري الشهرية السنوي السنوية"""
 )
-RULE_ORG_HEADS = _norms(["وزارة", "مجلس", "هيئة", "رئاسة", "مفوضية"])
+RULE_ORG_HEADS = _norms(
+    ["وزارة", "مجلس", "هيئة", "رئاسة", "مفوضية", "البنك", "بنك", "المصرف", "مصرف", "منظمة", "جامعة"]
+)
 # complements that make a generic body, not a named one (مجلس الإدارة = board of directors,
 # رئاسة الوفد = heading the delegation)
 _GENERIC_BODY = _norms(["الإدارة", "الأمناء", "الأعمال", "الشعب", "الوفد"])
@@ -145,6 +148,51 @@ ORDINALS = _norms(
 ROYAL_TITLES = _norms(["الملك", "الملكة", "ملك", "ملكة", "البابا", "السلطان", "الإمبراطور", "الامبراطور"])
 NAME_LINKS = _norms(["بن", "بنت", "ابن", "آل", "أبو", "أبي", "أبا", "ولد"])
 _ABD = feat_norm("عبد")
+# countries and capitals: first token -> phrases (token tuples), longest first
+_PLACES: dict[str, list[tuple[str, ...]]] = {}
+for _e in sorted({*places.entries(places.COUNTRIES), *places.entries(places.CAPITALS)}):
+    _ph = tuple(feat_norm(t) for t in _e.split())
+    _PLACES.setdefault(_ph[0], []).append(_ph)
+for _v in _PLACES.values():
+    _v.sort(key=len, reverse=True)
+_PLACE_MAX_LEN = max(len(p) for v in _PLACES.values() for p in v)
+_AMBIGUOUS_PLACES = _norms(places.entries(places.AMBIGUOUS))
+_PLACE_CONTEXT = _norm_words(
+    "في إلى الى من عن على بين نحو حتى عاصمة العاصمة مدينة المدينة مطار جمهورية دولة زار يزور وصل"
+)
+_O_OR_LOC = frozenset({"O", "B-LOC", "I-LOC"})
+_PLACE_VETO_NEXT = _norm_words("رأس راس رأسه راسه رأسها")  # مسقط رأس = birthplace
+# a place after these names something else: صحيفة القدس, منتخب قطر, نادي الرياض
+_PLACE_VETO_PREV = ORG_HEADS | _norm_words("منتخب المنتخب فريق الفريق جريدة صحيفة مجلة قائد حارس شباك بطل")
+
+
+def _is_nisba(base: str) -> bool:
+    return base.startswith("ال") and len(base) > 4 and base.endswith(("ي", "يه"))
+
+
+_PLACE_PROCLITICS = ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
+
+
+_MISS = ("", "")
+_PLACE_MEMO: dict[str, tuple[str, str] | None] = {}  # token -> _place_key (bounded)
+
+
+def _place_key(tok: str, base: str, pre: str) -> tuple[str, str] | None:
+    """(first token of a place phrase, proclitics) for a token, or None. The lexicon-driven
+    clitic split keeps unknown words whole (ولاتفيا), so the usual proclitics are also tried."""
+    if base in _PLACES:
+        return base, pre
+    n = feat_norm(tok)
+    if n in _PLACES:
+        return n, ""
+    for p in _PLACE_PROCLITICS:
+        if n.startswith(p) and n[len(p) :] in _PLACES:
+            return n[len(p) :], p
+    return None
+
+
+_BISM = feat_norm("باسم")
+_ISM = feat_norm("اسم")
 
 _PREFIXES = (
     "وبال",
@@ -1084,6 +1132,9 @@ class NerTagger:
                     i = j
                     continue
             i += 1
+        # 1a. countries and capitals (hand list, enricher/places.py) left O or split by the CRF
+        #     -> one LOC (أديس أبابا, البوسنة والهرسك, نواكشوط)
+        self._places(toks, tags, splits, bases)
         # 1b. title + (up to 3 definite modifiers) + two or three words unknown to the news lexicon
         #     -> a transliterated person name never seen (رئيس الوزراء البريطاني ريشي سوناك)
         for i in range(0 if PER_TITLES.isdisjoint(bases) else n):
@@ -1130,6 +1181,9 @@ class NerTagger:
                 tags[j] = "B-PER"
                 for m in range(j + 1, k):
                     tags[m] = "I-PER"
+        # 1c. title (+ definite modifiers) + its body (ل/لل-prefixed, or after باسم) + a name:
+        #     الأمين العام للأمم المتحدة أنطونيو غوتيريش, المتحدث باسم الجيش الإسرائيلي أفيخاي أدرعي
+        self._title_body_name(toks, tags, splits, bases)
         # 2. name chains: PER + بن/آل/ابن + name -> one PER; عبد + PER -> one PER
         has_per = "B-PER" in tags or "I-PER" in tags  # rules 2 and 3 only extend PER chunks
         for i in range(n if has_per else 0):
@@ -1190,6 +1244,141 @@ class NerTagger:
             if tags[i].startswith("I-") and (i == 0 or tags[i - 1][2:] != tags[i][2:]):
                 tags[i] = "B-" + tags[i][2:]
         return tags
+
+    def _places(
+        self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]
+    ) -> None:
+        n = len(toks)
+        memo = _PLACE_MEMO
+        get = memo.get
+        free = 0  # first position after the last place tagged
+        for i in [i for i, t in enumerate(toks) if get(t, _MISS) is not None]:
+            hit = get(toks[i], _MISS)
+            if hit is _MISS:
+                if len(memo) > 100_000:
+                    memo.clear()
+                hit = memo[toks[i]] = _place_key(toks[i], bases[i], splits[i][0])
+            if (
+                hit is None
+                or i < free
+                or tags[i].startswith("I-")
+                or (
+                    i
+                    and (
+                        bases[i - 1] in _PLACE_VETO_PREV
+                        or (tags[i - 1][2:] in ("ORG", "PER") and tags[i] != "B-LOC")
+                    )
+                )
+            ):
+                continue
+            key, pre = hit
+            norms = [feat_norm(t) for t in toks[i + 1 : i + _PLACE_MAX_LEN]]
+            end = 0
+            for phrase in _PLACES[key]:  # longest first
+                rest = phrase[1:]
+                if tuple(norms[: len(rest)]) == rest:
+                    end = i + len(phrase)
+                    break
+            if (
+                not end
+                or (
+                    end < n
+                    and (
+                        tags[end].startswith("I-")
+                        or bases[end] in _PLACE_VETO_NEXT
+                        or _is_nisba(bases[end])  # قطر القطري (a club), مصر القديمة
+                    )
+                )
+                or (  # a nisba used as an adjective: الديون السيادية السعودية
+                    end == i + 1
+                    and not pre
+                    and key.endswith("يه")
+                    and i
+                    and bases[i - 1].startswith("ال")
+                    and bases[i - 1] not in _PLACE_CONTEXT
+                )
+            ):
+                continue
+            span = tags[i:end]
+            # O / LOC tokens, or exactly one chunk of another type (بكوسوفو tagged PER)
+            one_chunk = span[0].startswith("B-") and all(t == "I-" + span[0][2:] for t in span[1:])
+            ambiguous = end == i + 1 and key in _AMBIGUOUS_PLACES
+            if not (all(t in _O_OR_LOC for t in span) or (one_chunk and not ambiguous)):
+                continue
+            if ambiguous and not (
+                pre.endswith(("ب", "ل"))
+                or (i and bases[i - 1] in _PLACE_CONTEXT)
+                or (pre.startswith("و") and i and tags[i - 1].endswith("LOC"))  # بيروت ومالي
+            ):
+                continue
+            tags[i] = "B-LOC"
+            for k in range(i + 1, end):
+                tags[k] = "I-LOC"
+            free = end
+
+    def _title_body_name(
+        self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]
+    ) -> None:
+        """The name after ``title + body`` is one PER; the CRF tends to run the body's ORG chunk on
+        over the first name (``للأمم المتحدة أنطونيو``) or to leave an unseen name out. Where the
+        CRF starts a PER right after the body, its span is kept."""
+        n = len(toks)
+        gaz = self.fx.gaz
+        count = self.lex.count
+
+        def name_word(m: int) -> bool:
+            b = bases[m]
+            return (
+                not splits[m][0]
+                and bool(_ARABIC_WORD.fullmatch(toks[m]))
+                and not b.startswith("ال")
+                and len(b) >= 2
+                and b not in PER_TITLES
+                and b not in ORG_HEADS
+                and b not in LOC_TRIGGERS
+                and b not in WORLD_LOC
+                and tags[m] != "B-LOC"
+                and (tags[m] != "O" or gaz.get(b) == "PER" or count(b) < 200)
+            )
+
+        for i in range(0 if PER_TITLES.isdisjoint(bases) else n):
+            if bases[i] not in PER_TITLES or splits[i][0]:
+                continue
+            j = i + 1
+            while j < n and j - i <= 3 and bases[j].startswith("ال") and not splits[j][0] and tags[j] == "O":
+                j += 1
+            if j >= n:
+                continue
+            if bases[j] == _BISM or (splits[j][0] == "ب" and bases[j] == _ISM):
+                j += 1  # المتحدث باسم X
+            elif not splits[j][0].endswith("ل"):
+                continue  # the body is a genitive: ل/لل + noun
+            if j >= n or not _ARABIC_WORD.fullmatch(toks[j]) or len(bases[j]) < 3 or tags[j].endswith("PER"):
+                continue
+            k = j + 1  # the body: its first word, then definite words without clitics
+            while (
+                k < n
+                and k - j <= 4
+                and bases[k].startswith("ال")
+                and not splits[k][0]
+                and bases[k] not in _PHRASE_STOP
+            ):
+                k += 1
+            if k >= n or tags[k] == "B-PER":
+                continue  # the CRF found the name (or there is none)
+            m = k
+            while m < n and m - k < 5:
+                if bases[m] in NAME_LINKS and m > k and m + 1 < n and _ARABIC_WORD.fullmatch(toks[m + 1]):
+                    m += 2  # أحمد أبو الغيط
+                elif name_word(m):
+                    m += 1
+                else:
+                    break
+            if m == k or (m - k == 1 and gaz.get(bases[k]) != "PER" and not tags[k].endswith("PER")):
+                continue
+            tags[k] = "B-PER"
+            for x in range(k + 1, m):
+                tags[x] = "I-PER"
 
     # -------------------------------------------------------------- text level
     def _sentences(self, text: str) -> list[list[tuple[str, int, int]]]:
