@@ -148,6 +148,9 @@ ORDINALS = _norms(
 ROYAL_TITLES = _norms(["الملك", "الملكة", "ملك", "ملكة", "البابا", "السلطان", "الإمبراطور", "الامبراطور"])
 NAME_LINKS = _norms(["بن", "بنت", "ابن", "آل", "أبو", "أبي", "أبا", "ولد"])
 _ABD = feat_norm("عبد")
+# the title rules also know feminine forms the CRF's trigger list lacks
+_RULE_TITLES = PER_TITLES | _norm_words("المتحدثة الناطقة المبعوثة المندوبة الأمينة الممثلة متحدثة ناطقة")
+_TITLE_PREPS = _norm_words("إلى الى لدى")
 # countries and capitals: first token -> phrases (token tuples), longest first
 _PLACES: dict[str, list[tuple[str, ...]]] = {}
 for _e in sorted({*places.entries(places.COUNTRIES), *places.entries(places.CAPITALS)}):
@@ -161,6 +164,7 @@ _PLACE_CONTEXT = _norm_words(
     "في إلى الى من عن على بين نحو حتى عاصمة العاصمة مدينة المدينة مطار جمهورية دولة زار يزور وصل"
 )
 _O_OR_LOC = frozenset({"O", "B-LOC", "I-LOC"})
+_BODY_ADJ = _norm_words("العام العامة الأعلى العليا الكبرى المتحدة المستقلة المشتركة الموحدة")
 _PLACE_VETO_NEXT = _norm_words("رأس راس رأسه راسه رأسها")  # مسقط رأس = birthplace
 # a place after these names something else: صحيفة القدس, منتخب قطر, نادي الرياض
 _PLACE_VETO_PREV = ORG_HEADS | _norm_words("منتخب المنتخب فريق الفريق جريدة صحيفة مجلة قائد حارس شباك بطل")
@@ -1110,6 +1114,8 @@ class NerTagger:
                 j = i + 1
                 while j < n and j - i <= 4:
                     bj = bases[j]
+                    if j > i + 1 and _is_nisba(bases[j - 1]) and not (_is_nisba(bj) or bj in _BODY_ADJ):
+                        break  # after an adjective only adjectives: مجلس التعاون الخليجي | الهجوم
                     if (
                         bj.startswith("ال")
                         and len(bj) > 3
@@ -1341,36 +1347,66 @@ class NerTagger:
                 and (tags[m] != "O" or gaz.get(b) == "PER" or count(b) < 200)
             )
 
-        for i in range(0 if PER_TITLES.isdisjoint(bases) else n):
-            if bases[i] not in PER_TITLES or splits[i][0]:
+        def surname(m: int) -> bool:  # a definite family name after the first name: عادل العسومي
+            b = bases[m]
+            return (
+                b.startswith("ال")
+                and not splits[m][0]
+                and bool(_ARABIC_WORD.fullmatch(toks[m]))
+                and b not in _PHRASE_STOP
+                and b not in PER_TITLES
+                and b not in ORG_HEADS
+                and (tags[m] in ("I-PER", "I-ORG", "I-LOC") or count(b) < 200)
+            )
+
+        for i in range(0 if _RULE_TITLES.isdisjoint(bases) else n):
+            if bases[i] not in _RULE_TITLES or splits[i][0]:
                 continue
             j = i + 1
-            while j < n and j - i <= 3 and bases[j].startswith("ال") and not splits[j][0] and tags[j] == "O":
+            while (
+                j < n
+                and j - i <= 3
+                and bases[j].startswith("ال")
+                and not splits[j][0]
+                and not tags[j].endswith("PER")
+                and bases[j] not in _TITLE_PREPS
+            ):
                 j += 1
             if j >= n:
                 continue
-            if bases[j] == _BISM or (splits[j][0] == "ب" and bases[j] == _ISM):
-                j += 1  # المتحدث باسم X
-            elif not splits[j][0].endswith("ل"):
-                continue  # the body is a genitive: ل/لل + noun
-            if j >= n or not _ARABIC_WORD.fullmatch(toks[j]) or len(bases[j]) < 3 or tags[j].endswith("PER"):
-                continue
-            k = j + 1  # the body: its first word, then definite words without clitics
-            while (
-                k < n
-                and k - j <= 4
-                and bases[k].startswith("ال")
-                and not splits[k][0]
-                and bases[k] not in _PHRASE_STOP
-            ):
-                k += 1
+            head = next((x for x in range(i + 1, j) if bases[x] in ORG_HEADS), -1)
+            if head >= 0:
+                k = j  # the body is among the modifiers: رئيس البرلمان العربي عادل العسومي
+            else:
+                if bases[j] == _BISM or (splits[j][0] == "ب" and bases[j] == _ISM):
+                    j += 1  # المتحدث باسم X
+                elif bases[j] in _TITLE_PREPS:
+                    j += 1  # المبعوث الأممي إلى اليمن X, السفير لدى واشنطن X
+                elif not splits[j][0].endswith("ل"):
+                    continue  # the body is a genitive: ل/لل + noun
+                if (
+                    j >= n
+                    or not _ARABIC_WORD.fullmatch(toks[j])
+                    or len(bases[j]) < 3
+                    or tags[j].endswith("PER")
+                ):
+                    continue
+                k = j + 1  # the body: its first word, then definite words without clitics
+                while (
+                    k < n
+                    and k - j <= 4
+                    and bases[k].startswith("ال")
+                    and not splits[k][0]
+                    and bases[k] not in _PHRASE_STOP
+                ):
+                    k += 1
             if k >= n or tags[k] == "B-PER":
                 continue  # the CRF found the name (or there is none)
             m = k
             while m < n and m - k < 5:
                 if bases[m] in NAME_LINKS and m > k and m + 1 < n and _ARABIC_WORD.fullmatch(toks[m + 1]):
                     m += 2  # أحمد أبو الغيط
-                elif name_word(m):
+                elif name_word(m) or (m > k and surname(m)):
                     m += 1
                 else:
                     break
@@ -1379,6 +1415,14 @@ class NerTagger:
             tags[k] = "B-PER"
             for x in range(k + 1, m):
                 tags[x] = "I-PER"
+            if (
+                head >= 0
+                and tags[head] in ("O", "B-ORG")
+                and all(tags[x] in ("O", "B-ORG", "I-ORG") for x in range(head + 1, k))
+            ):  # the body the CRF cut short is one ORG: البرلمان العربي
+                tags[head] = "B-ORG"
+                for x in range(head + 1, k):
+                    tags[x] = "I-ORG"
 
     # -------------------------------------------------------------- text level
     def _sentences(self, text: str) -> list[list[tuple[str, int, int]]]:
