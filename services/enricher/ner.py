@@ -830,6 +830,24 @@ class NerTagger:
             self._stack = pycrfsuite.Tagger()
             self._stack.open(str(stack_path))
         self.rules = rules
+        self._class_share: dict[str, float] | None = None  # see _per_share
+
+    def _per_share(self, base: str) -> float | None:
+        """Share of person names among the training-gazetteer words of a word's h256 class (None:
+        no class, or fewer than 3 gazetteer words in it): name evidence for the title rules."""
+        if self._class_share is None:
+            per: dict[str, int] = {}
+            tot: dict[str, int] = {}
+            for w, typ in self.fx.gaz.items():
+                r = self.lex.rows.get(w)
+                if r is not None and len(r) > 10 and r[8] != "-":
+                    tot[r[8]] = tot.get(r[8], 0) + 1
+                    per[r[8]] = per.get(r[8], 0) + (typ == "PER")
+            self._class_share = {c: per[c] / t for c, t in tot.items() if t >= 3}
+        r = self.lex.rows.get(base)
+        if r is None or len(r) <= 10 or r[8] == "-":
+            return None
+        return self._class_share.get(r[8])
 
     @classmethod
     def load(cls, path: str | Path = DEFAULT_MODEL_DIR, rules: bool = True) -> NerTagger:
@@ -1332,9 +1350,11 @@ class NerTagger:
         gaz = self.fx.gaz
         count = self.lex.count
 
-        def name_word(m: int) -> bool:
+        per_share = self._per_share
+
+        def name_word(m: int, first: bool) -> bool:
             b = bases[m]
-            return (
+            if not (
                 not splits[m][0]
                 and bool(_ARABIC_WORD.fullmatch(toks[m]))
                 and not b.startswith("ال")
@@ -1344,8 +1364,15 @@ class NerTagger:
                 and b not in LOC_TRIGGERS
                 and b not in WORLD_LOC
                 and tags[m] != "B-LOC"
-                and (tags[m] != "O" or gaz.get(b) == "PER" or count(b) < 200)
-            )
+                and not (b[0] in "وفبلك" and count(b[1:]) >= 200)  # an unsplit clitic: لكرة
+            ):
+                return False
+            if tags[m].endswith("PER") or gaz.get(b) == "PER":
+                return True
+            share = per_share(b)
+            if first:  # name evidence: a word class of names, or a word too rare to have a vector
+                return share >= 0.5 if share is not None else count(b) < 3
+            return count(b) < 200 and (share is None or share >= 0.2)
 
         def surname(m: int) -> bool:  # a definite family name after the first name: عادل العسومي
             b = bases[m]
@@ -1356,7 +1383,7 @@ class NerTagger:
                 and b not in _PHRASE_STOP
                 and b not in PER_TITLES
                 and b not in ORG_HEADS
-                and (tags[m] in ("I-PER", "I-ORG", "I-LOC") or count(b) < 200)
+                and (tags[m].endswith("PER") or count(b) < 200)
             )
 
         for i in range(0 if _RULE_TITLES.isdisjoint(bases) else n):
@@ -1406,7 +1433,7 @@ class NerTagger:
             while m < n and m - k < 5:
                 if bases[m] in NAME_LINKS and m > k and m + 1 < n and _ARABIC_WORD.fullmatch(toks[m + 1]):
                     m += 2  # أحمد أبو الغيط
-                elif name_word(m) or (m > k and surname(m)):
+                elif name_word(m, m == k) or (m > k and surname(m)):
                     m += 1
                 else:
                     break
