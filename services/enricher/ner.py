@@ -1509,7 +1509,9 @@ class NerTagger:
         words = [normalize_arabic(t, ta_marbuta=False) for t in toks]
         words = [w for w in words if w]
         if words and _ARABIC.match(words[0]):
-            pre, _ = self.fx.split(feat_norm(toks[0]))
+            first = feat_norm(toks[0])
+            # a place name is never split (the lexicon split reads كوالا as ك + والا)
+            pre = "" if first in _PLACES else self.fx.split(first)[0]
             if pre:
                 w = words[0]
                 if w.startswith("لل") and pre in ("ل", "ول", "فل"):
