@@ -153,6 +153,8 @@ _RULE_TITLES = PER_TITLES | _norm_words(
     "المتحدثة الناطقة المبعوثة المندوبة الأمينة الممثلة متحدثة ناطقة المفوض المفوضة العماد"
 )
 _TITLE_PREPS = _norm_words("إلى الى لدى")
+_TITLE_NAMES = _norm_words("شيخ سلطان أمير")  # also given names: a title only before a definite word
+_NO_TRIM = _norm_words("أمين معالي البابا")  # أمين الجميل, معالي زايد; ANERcorp keeps البابا in the name
 # countries and capitals: first token -> phrases (token tuples), longest first
 _PLACES: dict[str, list[tuple[str, ...]]] = {}
 for _e in sorted({*places.entries(places.COUNTRIES), *places.entries(places.CAPITALS)}):
@@ -834,6 +836,13 @@ class NerTagger:
         self.rules = rules
         self._class_share: dict[str, float] | None = None  # see _per_share
 
+    def _name_like(self, base: str) -> bool:
+        """A training-gazetteer person, a word class of names, or a word too rare for a vector."""
+        if self.fx.gaz.get(base) == "PER":
+            return True
+        share = self._per_share(base)
+        return share >= 0.34 if share is not None else self.lex.count(base) < 3
+
     def _per_share(self, base: str) -> float | None:
         """Share of person names among the training-gazetteer words of a word's h256 class (None:
         no class, or fewer than 3 gazetteer words in it): name evidence for the title rules."""
@@ -1210,6 +1219,8 @@ class NerTagger:
         # 1c. title (+ definite modifiers) + its body (ل/لل-prefixed, or after باسم) + a name:
         #     الأمين العام للأمم المتحدة أنطونيو غوتيريش, المتحدث باسم الجيش الإسرائيلي أفيخاي أدرعي
         self._title_body_name(toks, tags, splits, bases)
+        # 1e. a person chunk does not start with a title (شيخ الأزهر أحمد الطيب -> أحمد الطيب)
+        self._trim_titles(tags, splits, bases)
         # 2. name chains: PER + بن/آل/ابن + name -> one PER; عبد + PER -> one PER
         has_per = "B-PER" in tags or "I-PER" in tags  # rules 2 and 3 only extend PER chunks
         for i in range(n if has_per else 0):
@@ -1341,6 +1352,32 @@ class NerTagger:
             for k in range(i + 1, end):
                 tags[k] = "I-LOC"
             free = end
+
+    def _trim_titles(self, tags: list[str], splits: list[tuple[str, str]], bases: list[str]) -> None:
+        """ANERcorp, like most NER conventions, leaves the title out of the person (2,712 of 2,724
+        training PER chunks start with a name). A title that is also a given name (أمين، شيخ)
+        counts as a title only before a definite word (شيخ الأزهر, not شيخ شريف); some are left
+        alone (_NO_TRIM)."""
+        n = len(tags)
+        for i in range(n):
+            if tags[i] != "B-PER" or bases[i] not in _RULE_TITLES or bases[i] in _NO_TRIM:
+                continue
+            if bases[i] in _TITLE_NAMES and not (i + 1 < n and bases[i + 1].startswith("ال")):
+                continue
+            end = i + 1
+            while end < n and tags[end] == "I-PER":
+                end += 1
+            if end - i < 2:
+                continue  # البابا alone: the CRF's call
+            k = i + 1
+            while k < end and (bases[k] in _RULE_TITLES or (bases[k].startswith("ال") and not splits[k][0])):
+                k += 1
+            if k < end and not self._name_like(bases[k]):
+                k = end  # what is left is no name either (شيخ الأزهر أصدر): drop the chunk
+            for x in range(i, k):
+                tags[x] = "O"
+            if k < end:
+                tags[k] = "B-PER"
 
     def _title_body_name(
         self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]

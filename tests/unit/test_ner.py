@@ -117,6 +117,11 @@ CASES = [
         "وأعلن رئيس الاتحاد الدولي لكرة القدم جياني إنفانتينو موعد القرعة.",
         [("ORG", "الاتحاد الدولي لكرة القدم"), ("PER", "جياني إنفانتينو")],
     ),
+    # the title is not part of the person (the CRF had شيخ الأزهر أحمد الطيب as one PER)
+    (
+        "والتقى شيخ الأزهر أحمد الطيب السفير البريطاني في القاهرة.",
+        [("PER", "أحمد الطيب"), ("LOC", "القاهرة")],
+    ),
     # after an adjective a body's name takes only adjectives: the object is not part of it
     (
         "وأدان مجلس التعاون الخليجي الهجوم على ناقلة النفط.",
