@@ -1221,6 +1221,8 @@ class NerTagger:
         self._title_body_name(toks, tags, splits, bases)
         # 1e. a person chunk does not start with a title (شيخ الأزهر أحمد الطيب -> أحمد الطيب)
         self._trim_titles(tags, splits, bases)
+        # 1f. an ORG chunk that repeats its head word is two (حركة فتح | حركة حماس)
+        self._split_repeated_heads(tags, bases)
         # 2. name chains: PER + بن/آل/ابن + name -> one PER; عبد + PER -> one PER
         has_per = "B-PER" in tags or "I-PER" in tags  # rules 2 and 3 only extend PER chunks
         for i in range(n if has_per else 0):
@@ -1352,6 +1354,13 @@ class NerTagger:
             for k in range(i + 1, end):
                 tags[k] = "I-LOC"
             free = end
+
+    def _split_repeated_heads(self, tags: list[str], bases: list[str]) -> None:
+        for typ, a, b in iob_chunks(tags) if "I-ORG" in tags else ():
+            if typ == "ORG" and bases[a] in ORG_HEADS:
+                for x in range(a + 2, b - 1):
+                    if bases[x] == bases[a]:
+                        tags[x] = "B-ORG"
 
     def _trim_titles(self, tags: list[str], splits: list[tuple[str, str]], bases: list[str]) -> None:
         """ANERcorp, like most NER conventions, leaves the title out of the person (2,712 of 2,724

@@ -122,6 +122,11 @@ CASES = [
         "والتقى شيخ الأزهر أحمد الطيب السفير البريطاني في القاهرة.",
         [("PER", "أحمد الطيب"), ("LOC", "القاهرة")],
     ),
+    # an ORG chunk that repeats its head is two organisations
+    (
+        "واتهمت حركة فتح حركة حماس بتعطيل المصالحة في غزة.",
+        [("ORG", "حركة فتح"), ("ORG", "حركة حماس"), ("LOC", "غزة")],
+    ),
     # after an adjective a body's name takes only adjectives: the object is not part of it
     (
         "وأدان مجلس التعاون الخليجي الهجوم على ناقلة النفط.",
