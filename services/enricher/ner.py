@@ -1419,10 +1419,15 @@ class NerTagger:
             if tags[m].endswith("PER") or gaz.get(b) == "PER":
                 return True
             share = per_share(b)
+            if first and strict:  # no linking word before the name: the CRF or the gazetteer must see it
+                return tags[m] != "O"
             if first:  # name evidence (see _per_share); the body's chunk ran on over a rare word;
                 # or the CRF starts a PER right after it (حازم قاسم)
+                rare = (
+                    count(b) < 3 and m + 1 < n and (count(bases[m + 1]) < 3 or self._name_like(bases[m + 1]))
+                )
                 return (
-                    (share >= 0.34 if share is not None else count(b) < 3)
+                    (share >= 0.34 if share is not None else rare)  # rare: two unseen words (هانس غروندبرغ)
                     or (tags[m] in ("I-ORG", "I-LOC") and count(b) < 100)
                     or (m + 1 < n and tags[m + 1] == "B-PER" and count(b) < 1000)  # not هو توم
                 )
@@ -1484,10 +1489,12 @@ class NerTagger:
             if j >= n:
                 continue
             head = next((x for x in range(i + 1, j) if bases[x] in ORG_HEADS), -1)
+            strict = head >= 0
             if head >= 0:
                 k = j  # the body is among the modifiers: رئيس البرلمان العربي عادل العسومي
                 if k < n and lam(k) and _ARABIC_WORD.fullmatch(toks[k]):
                     k = body_end(k)  # رئيس الاتحاد الدولي لكرة القدم X
+                    strict = False
             else:
                 if bases[j] == _BISM or (splits[j][0] == "ب" and bases[j] == _ISM):
                     j += 1  # المتحدث باسم X
@@ -1597,8 +1604,13 @@ class NerTagger:
         words = [w for w in words if w]
         if words and _ARABIC.match(words[0]):
             first = feat_norm(toks[0])
-            # a place name is never split (the lexicon split reads كوالا as ك + والا)
-            pre = "" if first in _PLACES else self.fx.split(first)[0]
+            split_pre, base = self.fx.split(first)
+            place = _place_key(toks[0], base, split_pre)
+            if place is not None:  # a place: only its own proclitics go (لليبيا -> ليبيا, كوالا stays)
+                if place[1]:
+                    words[0] = words[0][len(place[1]) :]
+                return " ".join(words)
+            pre = split_pre
             if pre:
                 w = words[0]
                 if w.startswith("لل") and pre in ("ل", "ول", "فل"):

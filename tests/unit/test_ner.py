@@ -180,6 +180,7 @@ def test_normalize_keeps_words_that_start_like_clitics(tagger: NerTagger):
     assert tagger.normalize(["بالعراق"]) == "العراق"
     assert tagger.normalize(["ولبنان"]) == "لبنان"
     assert tagger.normalize(["كوالا", "لمبور"]) == "كوالا لمبور"  # a place is never split
+    assert tagger.normalize(["لليبيا"]) == "ليبيا"  # ل + ليبيا, not لل + يبيا
 
 
 def test_offsets_with_diacritics_punctuation_and_newlines(tagger: NerTagger):
