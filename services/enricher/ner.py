@@ -153,6 +153,12 @@ _RULE_TITLES = PER_TITLES | _norm_words(
     "المتحدثة الناطقة المبعوثة المندوبة الأمينة الممثلة متحدثة ناطقة المفوض المفوضة العماد"
 )
 _TITLE_PREPS = _norm_words("إلى الى لدى")
+_CURRENCIES = _norm_words(
+    """دولار دولارا دولارات الدولار يورو اليورو جنيه جنيها جنيهات الجنيه درهم دراهم الدرهم ريال ريالا
+    ريالات الريال دينار دينارا دنانير الدينار ليرة ليرات الليرة شيكل شواكل الشيكل اليوان روبل
+    الروبل فرنك فرنكات الفرنك روبية الروبية"""
+)
+_CURRENCY_VETO_NEXT = _norm_words("مدريد بيتيس سرقسطة مايوركا سوسيداد")  # ريال مدريد is a club
 _TITLE_NAMES = _norm_words("شيخ سلطان أمير")  # also given names: a title only before a definite word
 _NO_TRIM = _norm_words("أمين معالي البابا")  # أمين الجميل, معالي زايد; ANERcorp keeps البابا in the name
 # countries and capitals: first token -> phrases (token tuples), longest first
@@ -1223,6 +1229,8 @@ class NerTagger:
         self._trim_titles(tags, splits, bases)
         # 1f. an ORG chunk that repeats its head word is two (حركة فتح | حركة حماس)
         self._split_repeated_heads(tags, bases)
+        # 1g. currencies are MISC (the ANERcorp convention: دولار 107 of 109 times)
+        self._currencies(tags, bases)
         # 2. name chains: PER + بن/آل/ابن + name -> one PER; عبد + PER -> one PER
         has_per = "B-PER" in tags or "I-PER" in tags  # rules 2 and 3 only extend PER chunks
         for i in range(n if has_per else 0):
@@ -1354,6 +1362,18 @@ class NerTagger:
             for k in range(i + 1, end):
                 tags[k] = "I-LOC"
             free = end
+
+    def _currencies(self, tags: list[str], bases: list[str]) -> None:
+        if _CURRENCIES.isdisjoint(bases):
+            return
+        n = len(tags)
+        for i, b in enumerate(bases):
+            if (
+                b in _CURRENCIES
+                and tags[i] == "O"
+                and not (i + 1 < n and bases[i + 1] in _CURRENCY_VETO_NEXT)
+            ):
+                tags[i] = "B-MISC"
 
     def _split_repeated_heads(self, tags: list[str], bases: list[str]) -> None:
         for typ, a, b in iob_chunks(tags) if "I-ORG" in tags else ():
