@@ -15,11 +15,13 @@ from kafka import KafkaConsumer, KafkaProducer
 from kafka.admin import KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 
+from akhbar import kafka_compat
 from akhbar.errors import BrokerUnavailable
 from akhbar.messages import DeadLetter, encode
 from akhbar.settings import CommonSettings
 
 log = logging.getLogger(__name__)
+kafka_compat.apply()  # bounded cross-thread waits for kafka-python 3.0.12 (see kafka_compat)
 
 
 def _servers(settings: CommonSettings) -> list[str]:

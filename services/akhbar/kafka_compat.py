@@ -1,0 +1,75 @@
+"""A bounded wait for kafka-python 3.0.12's cross-thread calls.
+
+In kafka-python 3.x every network call of a producer or consumer runs on the client's IO thread;
+the caller waits in ``NetworkSelector.run()`` on a ``threading.Event`` *without a timeout*. CI saw
+a consumer's ``poll(timeout_ms=100)`` block there for 600 s while the IO thread sat idle in
+``select()``: the wake-up that should have made the loop run the scheduled call never arrived.
+Upstream bounded that wait after 3.0.12 (dpkp/kafka-python#3123: "event.wait() should not block
+forever inside net.run()"), but no release has it yet.
+
+Until one does, :func:`apply` replaces ``NetworkSelector.run`` for the pinned 3.0.12 only: the
+caller re-sends the wake-up every ``NUDGE_S`` while it waits (a lost wake-up then costs
+half a second, not the process), and gives up after ``RUN_TIMEOUT_S`` with ``KafkaTimeoutError``
+(translated to ``BrokerUnavailable`` by :mod:`akhbar.kafka`). Any other version is left alone.
+"""
+
+from __future__ import annotations
+
+import threading
+import time
+from typing import Any
+
+import kafka
+from kafka.errors import KafkaTimeoutError
+from kafka.net import selector as _selector
+
+PATCHED_VERSION = "3.0.12"
+NUDGE_S = 0.5
+RUN_TIMEOUT_S = 300.0
+
+_original_run = _selector.NetworkSelector.run
+
+
+def _bounded_run(self: Any, coro: Any, *args: Any) -> Any:
+    # The paths without a cross-thread wait (no IO thread, called on the IO thread, closed or
+    # crashed loop) keep the library's own behaviour.
+    if self._closed or self._io_thread is None or self._exception:
+        return _original_run(self, coro, *args)
+    if threading.current_thread() is self._io_thread:
+        return _original_run(self, coro, *args)
+
+    event = threading.Event()
+    state: dict[str, Any] = {"value": None, "exception": None}
+
+    async def waiter() -> None:
+        try:
+            state["value"] = await self._invoke(coro, *args)
+        except BaseException as exc:  # delivered to the caller below, like the library does
+            if state["exception"] is None:
+                state["exception"] = exc
+        finally:
+            with self._pending_waiters_lock:
+                self._pending_waiters.pop(event, None)
+            event.set()
+
+    with self._pending_waiters_lock:
+        self._pending_waiters[event] = state
+    self.call_soon_threadsafe(waiter)
+    deadline = time.monotonic() + RUN_TIMEOUT_S
+    while not event.wait(NUDGE_S):
+        if time.monotonic() > deadline:
+            with self._pending_waiters_lock:
+                self._pending_waiters.pop(event, None)
+            raise KafkaTimeoutError(f"kafka-python IO thread did not run a call within {RUN_TIMEOUT_S:.0f} s")
+        self.wakeup()  # a lost wake-up leaves the loop in select(); send another
+    if state["exception"] is not None:
+        raise state["exception"]
+    return state["value"]
+
+
+def apply() -> bool:
+    """Install the bounded wait; True when it is in place (idempotent)."""
+    if kafka.__version__ != PATCHED_VERSION:
+        return False
+    _selector.NetworkSelector.run = _bounded_run
+    return True
