@@ -40,7 +40,7 @@ from typing import Any
 import numpy as np
 
 from akhbar.arabic import normalize_arabic
-from enricher import places
+from enricher import organisations, places
 from enricher.crf_decode import CrfModel
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "ner"
@@ -161,14 +161,69 @@ _CURRENCIES = _norm_words(
 _CURRENCY_VETO_NEXT = _norm_words("مدريد بيتيس سرقسطة مايوركا سوسيداد")  # ريال مدريد is a club
 _TITLE_NAMES = _norm_words("شيخ سلطان أمير")  # also given names: a title only before a definite word
 _NO_TRIM = _norm_words("أمين معالي البابا")  # أمين الجميل, معالي زايد; ANERcorp keeps البابا in the name
-# countries and capitals: first token -> phrases (token tuples), longest first
-_PLACES: dict[str, list[tuple[str, ...]]] = {}
-for _e in sorted({*places.entries(places.COUNTRIES), *places.entries(places.CAPITALS)}):
-    _ph = tuple(feat_norm(t) for t in _e.split())
-    _PLACES.setdefault(_ph[0], []).append(_ph)
-for _v in _PLACES.values():
-    _v.sort(key=len, reverse=True)
-_PLACE_MAX_LEN = max(len(p) for v in _PLACES.values() for p in v)
+_PHRASE_PROCLITICS = ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
+_MISS = ("", "")
+
+
+class _PhraseTable:
+    """Hand-listed multi-word names (countries and capitals, organisations): first token -> its
+    phrases as token tuples, longest first; which token starts one is memoised per token string."""
+
+    def __init__(self, names: Iterable[str]) -> None:
+        self.phrases: dict[str, list[tuple[str, ...]]] = {}
+        # a leading "~": the first word must be there but is not part of the name (~حركة حماس)
+        self.context: set[tuple[str, ...]] = set()
+        for name in sorted(set(names)):
+            ph = tuple(feat_norm(t) for t in name.lstrip("~").split())
+            self.phrases.setdefault(ph[0], []).append(ph)
+            if name.startswith("~"):
+                self.context.add(ph)
+        for v in self.phrases.values():
+            v.sort(key=len, reverse=True)
+        self.max_len = max(len(p) for v in self.phrases.values() for p in v)
+        self._memo: dict[str, tuple[str, str] | None] = {}  # token -> key(), bounded
+
+    def key(self, tok: str, base: str, pre: str) -> tuple[str, str] | None:
+        """(first token of a phrase, proclitics) for a token, or None. The lexicon-driven clitic
+        split keeps unknown words whole (ولاتفيا), so the usual proclitics are also tried."""
+        if base in self.phrases:
+            return base, pre
+        n = feat_norm(tok)
+        if n in self.phrases:
+            return n, ""
+        for p in _PHRASE_PROCLITICS:
+            if n.startswith(p) and n[len(p) :] in self.phrases:
+                return n[len(p) :], p
+        return None
+
+    def starts(
+        self, toks: Sequence[str], bases: list[str], splits: list[tuple[str, str]]
+    ) -> list[tuple[int, str, str]]:
+        """(position, key, proclitics) of every token that starts a listed phrase."""
+        memo = self._memo
+        get = memo.get
+        out = []
+        for i in [i for i, t in enumerate(toks) if get(t, _MISS) is not None]:
+            hit = get(toks[i], _MISS)
+            if hit is _MISS:
+                if len(memo) > 100_000:
+                    memo.clear()
+                hit = memo[toks[i]] = self.key(toks[i], bases[i], splits[i][0])
+            if hit is not None:
+                out.append((i, hit[0], hit[1]))
+        return out
+
+    def match(self, toks: Sequence[str], i: int, key: str) -> tuple[int, int]:
+        """(start, end) of the name in the longest listed phrase starting at ``i``; end 0: none."""
+        norms = tuple(feat_norm(t) for t in toks[i + 1 : i + self.max_len])
+        for phrase in self.phrases[key]:
+            if norms[: len(phrase) - 1] == phrase[1:]:
+                return (i + 1 if phrase in self.context else i), i + len(phrase)
+        return i, 0
+
+
+_PLACES = _PhraseTable([*places.entries(places.COUNTRIES), *places.entries(places.CAPITALS)])
+_ORGANISATIONS = _PhraseTable(places.entries(organisations.ORGANISATIONS))
 _AMBIGUOUS_PLACES = _norms(places.entries(places.AMBIGUOUS))
 _PLACE_CONTEXT = _norm_words(
     "في إلى الى من عن على بين نحو حتى عاصمة العاصمة مدينة المدينة مطار جمهورية دولة زار يزور وصل"
@@ -182,27 +237,6 @@ _PLACE_VETO_PREV = ORG_HEADS | _norm_words("منتخب المنتخب فريق �
 
 def _is_nisba(base: str) -> bool:
     return base.startswith("ال") and len(base) > 4 and base.endswith(("ي", "يه"))
-
-
-_PLACE_PROCLITICS = ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
-
-
-_MISS = ("", "")
-_PLACE_MEMO: dict[str, tuple[str, str] | None] = {}  # token -> _place_key (bounded)
-
-
-def _place_key(tok: str, base: str, pre: str) -> tuple[str, str] | None:
-    """(first token of a place phrase, proclitics) for a token, or None. The lexicon-driven
-    clitic split keeps unknown words whole (ولاتفيا), so the usual proclitics are also tried."""
-    if base in _PLACES:
-        return base, pre
-    n = feat_norm(tok)
-    if n in _PLACES:
-        return n, ""
-    for p in _PLACE_PROCLITICS:
-        if n.startswith(p) and n[len(p) :] in _PLACES:
-            return n[len(p) :], p
-    return None
 
 
 _BISM = feat_norm("باسم")
@@ -1227,6 +1261,8 @@ class NerTagger:
         self._title_body_name(toks, tags, splits, bases)
         # 1e. a person chunk does not start with a title (شيخ الأزهر أحمد الطيب -> أحمد الطيب)
         self._trim_titles(tags, splits, bases)
+        # 1h. well-known organisations (hand list, enricher/organisations.py) as one ORG
+        self._organisations(toks, tags, splits, bases)
         # 1f. an ORG chunk that repeats its head word is two (حركة فتح | حركة حماس)
         self._split_repeated_heads(tags, bases)
         # 1g. currencies are MISC (the ANERcorp convention: دولار 107 of 109 times)
@@ -1296,18 +1332,10 @@ class NerTagger:
         self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]
     ) -> None:
         n = len(toks)
-        memo = _PLACE_MEMO
-        get = memo.get
         free = 0  # first position after the last place tagged
-        for i in [i for i, t in enumerate(toks) if get(t, _MISS) is not None]:
-            hit = get(toks[i], _MISS)
-            if hit is _MISS:
-                if len(memo) > 100_000:
-                    memo.clear()
-                hit = memo[toks[i]] = _place_key(toks[i], bases[i], splits[i][0])
+        for i, key, pre in _PLACES.starts(toks, bases, splits):
             if (
-                hit is None
-                or i < free
+                i < free
                 or tags[i].startswith("I-")
                 or (
                     i
@@ -1318,14 +1346,7 @@ class NerTagger:
                 )
             ):
                 continue
-            key, pre = hit
-            norms = [feat_norm(t) for t in toks[i + 1 : i + _PLACE_MAX_LEN]]
-            end = 0
-            for phrase in _PLACES[key]:  # longest first
-                rest = phrase[1:]
-                if tuple(norms[: len(rest)]) == rest:
-                    end = i + len(phrase)
-                    break
+            _, end = _PLACES.match(toks, i, key)
             if (
                 not end
                 or (
@@ -1361,6 +1382,42 @@ class NerTagger:
             tags[i] = "B-LOC"
             for k in range(i + 1, end):
                 tags[k] = "I-LOC"
+            free = end
+
+    def _organisations(
+        self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]
+    ) -> None:
+        n = len(toks)
+        free = 0
+        for i0, key, _pre in _ORGANISATIONS.starts(toks, bases, splits):
+            if i0 < free:
+                continue
+            i, end = _ORGANISATIONS.match(toks, i0, key)
+            if not end:
+                continue
+            span = tags[i:end]
+            one_chunk = span[0].startswith("B-") and all(t == "I-" + span[0][2:] for t in span[1:])
+            if not (all(t in ("O", "B-ORG", "I-ORG") for t in span) or one_chunk):
+                continue
+            if i > i0:  # a "~" entry: the name alone, whatever the CRF did with the descriptor
+                tags[i0] = "O" if tags[i0].endswith("ORG") else tags[i0]
+            else:
+                while i > 0 and tags[i] == "I-ORG":
+                    i -= 1  # inside an ORG that starts earlier (منظمة الأمم المتحدة): keep its start
+            k = end  # an ORG the CRF ran on past the name ends with it (… الذرية | إيران), adjectives stay
+            while (
+                k < n
+                and tags[k] == "I-ORG"
+                and not _is_nisba(bases[k])
+                and not splits[k][0].endswith("ل")  # a genitive goes on: الاتحاد الأوروبي لكرة القدم
+                and not toks[k].startswith("ل")
+            ):
+                place = _PLACES.key(toks[k], bases[k], splits[k][0])
+                tags[k] = "B-LOC" if place and (place[0],) in _PLACES.phrases[place[0]] else "O"
+                k += 1
+            tags[i] = "B-ORG"
+            for x in range(i + 1, end):
+                tags[x] = "I-ORG"
             free = end
 
     def _currencies(self, tags: list[str], bases: list[str]) -> None:
@@ -1625,7 +1682,7 @@ class NerTagger:
         if words and _ARABIC.match(words[0]):
             first = feat_norm(toks[0])
             split_pre, base = self.fx.split(first)
-            place = _place_key(toks[0], base, split_pre)
+            place = _PLACES.key(toks[0], base, split_pre)
             if place is not None:  # a place: only its own proclitics go (لليبيا -> ليبيا, كوالا stays)
                 if place[1]:
                     words[0] = words[0][len(place[1]) :]
