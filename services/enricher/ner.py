@@ -44,7 +44,7 @@ from enricher import organisations, places
 from enricher.crf_decode import CrfModel
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "ner"
-RULES_VERSION = "3"
+RULES_VERSION = "4"
 """Bump when the rules (``NerTagger._apply_rules``), their word lists or propagation change: it is
 part of the NER model version in documents, since the artifact hash does not see code."""
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
@@ -163,6 +163,9 @@ _TITLE_NAMES = _norm_words("شيخ سلطان أمير")  # also given names: a 
 _NO_TRIM = _norm_words("أمين معالي البابا")  # أمين الجميل, معالي زايد; ANERcorp keeps البابا in the name
 _PHRASE_PROCLITICS = ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
 _MISS = ("", "")
+_VENUE_HEADS = _norm_words("استاد ستاد ملعب")
+_QUOTE_OPEN = frozenset({'"', "«", "'", "“"})
+_QUOTE_CLOSE = frozenset({'"', "»", "'", "”"})
 
 
 class _PhraseTable:
@@ -222,7 +225,26 @@ class _PhraseTable:
         return i, 0
 
 
-_PLACES = _PhraseTable([*places.entries(places.COUNTRIES), *places.entries(places.CAPITALS)])
+_PLACES = _PhraseTable(
+    [
+        *places.entries(places.COUNTRIES),
+        *places.entries(places.CAPITALS),
+        *places.entries(places.CITIES),
+        *places.entries(places.REGIONS),
+    ]
+)
+# cities and regions (not states or capitals): an ORG chunk over one is a club named after it, left alone
+_STATES = frozenset(
+    tuple(feat_norm(t) for t in e.split())
+    for e in (*places.entries(places.COUNTRIES), *places.entries(places.CAPITALS))
+)
+_CITY_PHRASES = (
+    frozenset(
+        tuple(feat_norm(t) for t in e.split())
+        for e in (*places.entries(places.CITIES), *places.entries(places.REGIONS))
+    )
+    - _STATES
+)
 _ORGANISATIONS = _PhraseTable(places.entries(organisations.ORGANISATIONS))
 _AMBIGUOUS_PLACES = _norms(places.entries(places.AMBIGUOUS))
 _PLACE_CONTEXT = _norm_words(
@@ -1267,6 +1289,8 @@ class NerTagger:
         self._split_repeated_heads(tags, bases)
         # 1g. currencies are MISC (the ANERcorp convention: دولار 107 of 109 times)
         self._currencies(tags, bases)
+        # 1i. a stadium's name is MISC (ANERcorp: ملعب « سلتيك بارك », استاد الحارثي)
+        self._venues(toks, tags, splits, bases)
         # 2. name chains: PER + بن/آل/ابن + name -> one PER; عبد + PER -> one PER
         has_per = "B-PER" in tags or "I-PER" in tags  # rules 2 and 3 only extend PER chunks
         for i in range(n if has_per else 0):
@@ -1373,6 +1397,8 @@ class NerTagger:
             ambiguous = end == i + 1 and key in _AMBIGUOUS_PLACES
             if not (all(t in _O_OR_LOC for t in span) or (one_chunk and not ambiguous)):
                 continue
+            if span[0].endswith("ORG") and (key, *(feat_norm(t) for t in toks[i + 1 : end])) in _CITY_PHRASES:
+                continue
             if ambiguous and not (
                 pre.endswith(("ب", "ل"))
                 or (i and bases[i - 1] in _PLACE_CONTEXT)
@@ -1431,6 +1457,48 @@ class NerTagger:
                 and not (i + 1 < n and bases[i + 1] in _CURRENCY_VETO_NEXT)
             ):
                 tags[i] = "B-MISC"
+
+    def _venues(
+        self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]
+    ) -> None:
+        """After استاد/ستاد/ملعب (not الملعب: في الملعب = on the pitch): a quoted name, or a chunk
+        of two or more words the CRF started there, is MISC (ANERcorp: ملعب « سلتيك بارك »).
+        One word unquoted is usually the city or club (ملعب برشلونة is LOC in ANERcorp) and is
+        left to the CRF; so are an unquoted listed country or capital and a name with an organisation head
+        (ملعب جامعة الملك سعود)."""
+        if _VENUE_HEADS.isdisjoint(bases):
+            return
+        n = len(toks)
+        for i in range(n - 2):
+            if bases[i] not in _VENUE_HEADS or tags[i] != "O":
+                continue
+            j = i + 1
+            if toks[j] in _QUOTE_OPEN:
+                close = next((k for k in range(j + 2, min(n, j + 6)) if toks[k] in _QUOTE_CLOSE), 0)
+                start, end = j + 1, close
+            elif tags[j].startswith("B-"):
+                start, end = j, j + 1
+                while end < n and tags[end].startswith("I-"):
+                    end += 1
+                chunk_end = end
+                while end > start + 1 and splits[end - 1][0]:  # ثاني بن جاسم | بنادي
+                    end -= 1
+                if end - start < 2:
+                    continue
+                for k in range(end, chunk_end):
+                    tags[k] = "O"
+            else:
+                continue
+            if end <= start or (end < n and tags[end].startswith("I-")):
+                continue
+            if not ORG_HEADS.isdisjoint(bases[start:end]):
+                continue  # ملعب جامعة الملك سعود: the university's ground, an ORG
+            hit = None if start > j else _PLACES.key(toks[start], bases[start], splits[start][0])
+            if hit is not None and _PLACES.match(toks, start, hit[0])[1] == end:
+                continue  # ملعب الولايات المتحدة: a country, not a stadium (ملعب « الإمارات » is one)
+            tags[start] = "B-MISC"
+            for k in range(start + 1, end):
+                tags[k] = "I-MISC"
 
     def _split_repeated_heads(self, tags: list[str], bases: list[str]) -> None:
         for typ, a, b in iob_chunks(tags) if "I-ORG" in tags else ():
@@ -1684,8 +1752,12 @@ class NerTagger:
             split_pre, base = self.fx.split(first)
             place = _PLACES.key(toks[0], base, split_pre)
             if place is not None:  # a place: only its own proclitics go (لليبيا -> ليبيا, كوالا stays)
-                if place[1]:
-                    words[0] = words[0][len(place[1]) :]
+                w, pre = words[0], place[1]
+                contracted = place[0].startswith("ال") and pre.endswith("ل")
+                if pre and contracted and w[len(pre) - 1 :].startswith("لل"):
+                    words[0] = "ا" + w[len(pre) :]  # للحديدة = ل + الحديدة
+                elif pre:
+                    words[0] = w[len(pre) :]
                 return " ".join(words)
             pre = split_pre
             if pre:
