@@ -164,6 +164,12 @@ _NO_TRIM = _norm_words("أمين معالي البابا")  # أمين الجم�
 _PHRASE_PROCLITICS = ("وب", "ول", "فب", "فل", "و", "ف", "ب", "ل")
 _MISS = ("", "")
 _VENUE_HEADS = _norm_words("استاد ستاد ملعب")
+# words that name a sports club when a place follows (دينامو كييف, أولمبيك آسفي)
+_CLUB_PREFIXES = _norm_words(
+    """دينامو سسكا سبارتاك لوكوموتيف شاختار زينيت ستيوا رابيد أيك ايك أسيك اسيك أولمبيك اولمبيك
+    أتلتيكو اتلتيكو ديبورتيفو سبورتنغ سبورتينغ بوروسيا أينتراخت اينتراخت هابوعيل مكابي بيتار
+    حسنية مولودية شبيبة"""
+)
 _QUOTE_OPEN = frozenset({'"', "«", "'", "“"})
 _QUOTE_CLOSE = frozenset({'"', "»", "'", "”"})
 
@@ -251,6 +257,7 @@ _PLACE_CONTEXT = _norm_words(
     "في إلى الى من عن على بين نحو حتى عاصمة العاصمة مدينة المدينة مطار جمهورية دولة زار يزور وصل"
 )
 _O_OR_LOC = frozenset({"O", "B-LOC", "I-LOC"})
+_MASC_BODY_ADJ = _norm_words("العام الأعلى الأول")
 _BODY_ADJ = _norm_words("العام العامة الأعلى العليا الكبرى المتحدة المستقلة المشتركة الموحدة")
 _PLACE_VETO_NEXT = _norm_words("رأس راس رأسه راسه رأسها")  # مسقط رأس = birthplace
 # a place after these names something else: صحيفة القدس, منتخب قطر, نادي الرياض
@@ -1207,6 +1214,11 @@ class NerTagger:
                     bj = bases[j]
                     if j > i + 1 and _is_nisba(bases[j - 1]) and not (_is_nisba(bj) or bj in _BODY_ADJ):
                         break  # after an adjective only adjectives: مجلس التعاون الخليجي | الهجوم
+                    if b.startswith("ال") and not (
+                        (_is_nisba(bj) and not bj.endswith("يه")) or bj in _MASC_BODY_ADJ
+                    ):
+                        break  # a definite head takes no complement, only agreeing adjectives:
+                        # البنك التجاري, not يعطي البنك | المرونة or متطلبات البنك | الرأسمالية
                     if (
                         bj.startswith("ال")
                         and len(bj) > 3
@@ -1232,6 +1244,8 @@ class NerTagger:
         # 1a. countries and capitals (hand list, enricher/places.py) left O or split by the CRF
         #     -> one LOC (أديس أبابا, البوسنة والهرسك, نواكشوط)
         self._places(toks, tags, splits, bases)
+        # 1a'. a club named after its city: دينامو كييف, ستيوا بوخارست, أولمبيك آسفي -> one ORG
+        self._city_clubs(toks, tags, splits, bases)
         # 1b. title + (up to 3 definite modifiers) + two or three words unknown to the news lexicon
         #     -> a transliterated person name never seen (رئيس الوزراء البريطاني ريشي سوناك)
         for i in range(0 if PER_TITLES.isdisjoint(bases) else n):
@@ -1457,6 +1471,33 @@ class NerTagger:
                 and not (i + 1 < n and bases[i + 1] in _CURRENCY_VETO_NEXT)
             ):
                 tags[i] = "B-MISC"
+
+    def _city_clubs(
+        self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]
+    ) -> None:
+        """A club-name word (دينامو, سسكا, أولمبيك …) right before a place is one ORG with it; the
+        CRF alone calls ستيوا a person and بوخارست a LOC."""
+        if _CLUB_PREFIXES.isdisjoint(bases):
+            return
+        n = len(toks)
+        for i in range(n - 1):
+            if bases[i] not in _CLUB_PREFIXES or tags[i].startswith("I-"):
+                continue
+            j = i + 1
+            if tags[j] == "B-LOC":
+                end = j + 1
+                while end < n and tags[end] == "I-LOC":
+                    end += 1
+            else:
+                hit = _PLACES.key(toks[j], bases[j], splits[j][0])
+                end = _PLACES.match(toks, j, hit[0])[1] if hit is not None and not hit[1] else 0
+                if not end or any(t != "O" for t in tags[j:end]):
+                    continue
+            if end < n and tags[end].startswith("I-"):
+                continue
+            tags[i] = "B-ORG"
+            for k in range(i + 1, end):
+                tags[k] = "I-ORG"
 
     def _venues(
         self, toks: Sequence[str], tags: list[str], splits: list[tuple[str, str]], bases: list[str]

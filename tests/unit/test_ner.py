@@ -313,3 +313,21 @@ def test_stadium_names_are_misc(tagger: NerTagger):
     ]
     text = "وتقام المباراة على ملعب برشلونة، وستلعب على ملعب الولايات المتحدة لاحقا."
     assert [s for s in tagger.tag(text) if s.type == "MISC"] == []
+
+
+def test_definite_body_head_takes_only_agreeing_adjectives(tagger: NerTagger):
+    """البنك is definite: it takes adjectives (البنك التجاري), never a complement (يعطي البنك المرونة)."""
+    spans = tagger.tag("وقال إن القرار يعطي البنك المرونة في مواءمة توقيت الإصدار.")
+    assert [s for s in spans if s.type == "ORG"] == []
+    spans = tagger.tag("وأعلن البنك المركزي المصري خفض الفائدة.")
+    assert [(s.type, s.surface) for s in spans] == [("ORG", "البنك المركزي المصري")]
+
+
+def test_club_named_after_its_city_is_one_org(tagger: NerTagger):
+    """دينامو كييف, ستيوا بوخارست: the CRF alone gives a person and a LOC; a plain city stays LOC."""
+    spans = tagger.tag("وتغلب ستيوا بوخارست على دينامو كييف في بوخارست.")
+    assert [(s.type, s.surface) for s in spans] == [
+        ("ORG", "ستيوا بوخارست"),
+        ("ORG", "دينامو كييف"),
+        ("LOC", "بوخارست"),
+    ]
