@@ -331,3 +331,11 @@ def test_club_named_after_its_city_is_one_org(tagger: NerTagger):
         ("ORG", "دينامو كييف"),
         ("LOC", "بوخارست"),
     ]
+
+
+def test_programme_title_in_quotes_is_misc(tagger: NerTagger):
+    """برنامج (+ بعنوان) « title »: MISC, as ANERcorp tags programme titles; a quote alone is not."""
+    spans = tagger.tag("وتقدم الفنانة برنامجا بعنوان « حوار من القلب » على قناة أوربت.")
+    assert [(s.type, s.surface) for s in spans if s.type == "MISC"] == [("MISC", "حوار من القلب")]
+    spans = tagger.tag("وقال الوزير « حوار من القلب » أمام الصحفيين.")
+    assert [s for s in spans if s.type == "MISC"] == []
