@@ -333,8 +333,11 @@ def test_club_named_after_its_city_is_one_org(tagger: NerTagger):
     ]
 
 
-def test_programme_title_in_quotes_is_misc(tagger: NerTagger):
-    """برنامج (+ بعنوان) « title »: MISC, as ANERcorp tags programme titles; a quote alone is not."""
+def test_quoted_programme_is_misc_and_quoted_newspaper_org(tagger: NerTagger):
+    """برنامج (+ بعنوان) « title »: MISC, as ANERcorp tags programme titles; صحيفة « name »: ORG;
+    a quote alone is neither."""
+    spans = tagger.tag("وكتبت صحيفة « الإمارات اليوم » أن الشركة تخطط.")
+    assert [(s.type, s.surface) for s in spans] == [("ORG", "الإمارات اليوم")]  # CRF alone: LOC الإمارات
     spans = tagger.tag("وتقدم الفنانة برنامجا بعنوان « حوار من القلب » على قناة أوربت.")
     assert [(s.type, s.surface) for s in spans if s.type == "MISC"] == [("MISC", "حوار من القلب")]
     spans = tagger.tag("وقال الوزير « حوار من القلب » أمام الصحفيين.")
