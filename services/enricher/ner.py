@@ -1159,6 +1159,9 @@ class NerTagger:
                 c = min(confs[a:b])
                 if b - a <= max_len and c >= min_conf and _ARABIC.match(bs[a]):
                     memory.setdefault(tuple(bs[a:b]), {}).setdefault(typ, []).append(c)
+                    if typ == "PER" and b - a >= 2 and self._surname_like(bs[b - 1]):
+                        # the surname alone names the same person later on (توفيق الحكيم ... الحكيم)
+                        memory.setdefault((bs[b - 1],), {}).setdefault("PER", []).append(c)
         if not memory:
             return
         best = {k: max(v.items(), key=lambda kv: (len(kv[1]), sum(kv[1]))) for k, v in memory.items()}
@@ -1192,6 +1195,17 @@ class NerTagger:
                         step = ln
                         break
                 i += step
+
+    def _surname_like(self, w: str) -> bool:
+        """A full name's last word that may stand for the person alone: no link word or title, and
+        name-like or rare (not العليا, التكريم from a chunk the CRF ran on)."""
+        return (
+            len(w) > 2
+            and bool(_ARABIC.match(w))
+            and w not in NAME_LINKS
+            and w not in _RULE_TITLES
+            and (self._name_like(w) or self.lex.count(w) < 50)
+        )
 
     def _base(self, tok: str) -> str:
         return self.fx.split(feat_norm(tok) or tok)[1]

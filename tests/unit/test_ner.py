@@ -342,3 +342,16 @@ def test_quoted_programme_is_misc_and_quoted_newspaper_org(tagger: NerTagger):
     assert [(s.type, s.surface) for s in spans if s.type == "MISC"] == [("MISC", "حوار من القلب")]
     spans = tagger.tag("وقال الوزير « حوار من القلب » أمام الصحفيين.")
     assert [s for s in spans if s.type == "MISC"] == []
+
+
+def test_a_full_names_surname_alone_is_the_same_person(tagger: NerTagger):
+    """Propagation: after توفيق الحكيم, a bare الحكيم the CRF left O in the same document is PER; a
+    chunk's last word that is a common word (العليا) or a title is not propagated."""
+    sents = [["كتب", "توفيق", "الحكيم", "مسرحية"], ["وعاش", "الحكيم", "في", "باريس"]]
+    out = [(["O", "B-PER", "I-PER", "O"], [0.9] * 4), (["O", "O", "O", "B-LOC"], [0.9] * 4)]
+    tagger._propagate(sents, out)
+    assert out[1][0] == ["O", "B-PER", "O", "B-LOC"]
+    sents = [["قالت", "المحكمة", "العليا", "ان"], ["وقررت", "العليا", "ذلك"]]
+    out = [(["O", "B-PER", "I-PER", "O"], [0.9] * 4), (["O", "O", "O"], [0.9] * 3)]
+    tagger._propagate(sents, out)
+    assert out[1][0] == ["O", "O", "O"]
