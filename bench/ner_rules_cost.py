@@ -1,4 +1,5 @@
-"""CPU cost of the rules v3 list and title passes (places, organisations, title + body + name).
+"""CPU cost of the list and title rule passes (places, organisations, title + body + name; since
+rules v4 also stadiums, city clubs and quoted names).
 
 Two taggers in one process, one with those passes switched off, run on the same articles in
 alternating order (the first of a pair is measured slower); a null run (both taggers complete)
@@ -65,6 +66,10 @@ def main() -> None:
     runs: tuple[tuple[str, tuple[str, ...]], ...] = (
         ("null (both complete)", ()),
         ("rules v3 passes off", ("_places", "_organisations", "_title_body_name")),
+        (
+            "v3 + v4 passes off",
+            ("_places", "_organisations", "_title_body_name", "_venues", "_city_clubs", "_quoted_names"),
+        ),
     )
     for label, off in runs:
         t_full, t_red, differ = compare(docs, off)
