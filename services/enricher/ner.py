@@ -1568,6 +1568,7 @@ class NerTagger:
             if toks[j] in _QUOTE_OPEN:
                 close = next((k for k in range(j + 2, min(n, j + 6)) if toks[k] in _QUOTE_CLOSE), 0)
                 start, end = j + 1, close
+                chunk_end = end
             elif tags[j].startswith("B-"):
                 start, end = j, j + 1
                 while end < n and tags[end].startswith("I-"):
@@ -1577,17 +1578,17 @@ class NerTagger:
                     end -= 1
                 if end - start < 2:
                     continue
-                for k in range(end, chunk_end):
-                    tags[k] = "O"
             else:
                 continue
-            if end <= start or (end < n and tags[end].startswith("I-")):
+            if end <= start or (chunk_end < n and tags[chunk_end].startswith("I-")):
                 continue
             if not ORG_HEADS.isdisjoint(bases[start:end]):
                 continue  # ملعب جامعة الملك سعود: the university's ground, an ORG
             hit = None if start > j else _PLACES.key(toks[start], bases[start], splits[start][0])
             if hit is not None and _PLACES.match(toks, start, hit[0])[1] == end:
                 continue  # ملعب الولايات المتحدة: a country, not a stadium (ملعب « الإمارات » is one)
+            for k in range(end, chunk_end):
+                tags[k] = "O"  # the clitic-prefixed words cut off the CRF's chunk
             tags[start] = "B-MISC"
             for k in range(start + 1, end):
                 tags[k] = "I-MISC"
