@@ -1534,8 +1534,8 @@ class NerTagger:
             if typ is None:
                 continue
             j = i + 2 if bases[i + 1] == _BI_UNWAN else i + 1
-            if j >= n or toks[j] not in _QUOTE_OPEN:
-                continue
+            if j >= n or toks[j] not in _QUOTE_OPEN or tags[j] != "O":
+                continue  # (a CRF chunk running through the quote mark is left alone)
             if j + 1 < n and toks[j + 1] == toks[j] == "'":
                 j += 1  # '' written as two ' tokens
             close = next((k for k in range(j + 2, min(n, j + 7)) if toks[k] in _QUOTE_CLOSE), 0)
@@ -1565,7 +1565,7 @@ class NerTagger:
             if bases[i] not in _VENUE_HEADS or tags[i] != "O":
                 continue
             j = i + 1
-            if toks[j] in _QUOTE_OPEN:
+            if toks[j] in _QUOTE_OPEN and tags[j] == "O":
                 close = next((k for k in range(j + 2, min(n, j + 6)) if toks[k] in _QUOTE_CLOSE), 0)
                 start, end = j + 1, close
                 chunk_end = end
