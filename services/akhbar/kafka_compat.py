@@ -73,3 +73,22 @@ def apply() -> bool:
         return False
     _selector.NetworkSelector.run = _bounded_run
     return True
+
+
+def group_member_stable(consumer: Any) -> bool | None:
+    """Whether a group consumer knows its coordinator and holds a STABLE membership.
+
+    A 3.0.12 consumer has been seen (CI, 2026-11-29) to stop heart-beating right after a rebalance
+    and never rejoin: the broker dropped it on session expiry, the client kept polling with no
+    assignment and no coordinator, for ever. A member without partitions is normal when a group has
+    more members than partitions, but then it is STABLE with a known coordinator, so callers use this
+    to tell the two apart. Reads two attributes, no I/O. None when the internals are not the ones
+    this was written for (another kafka-python version): callers then must not act on it.
+    """
+    try:
+        from kafka.structs import MemberState
+
+        coordinator = consumer._coordinator
+        return coordinator.coordinator_id is not None and coordinator.state == MemberState.STABLE
+    except (AttributeError, ImportError):
+        return None

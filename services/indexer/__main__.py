@@ -19,6 +19,8 @@ import sys
 from dataclasses import asdict
 from datetime import datetime
 
+from kafka import KafkaConsumer
+
 from akhbar.errors import TransientError
 from akhbar.es import make_es, wait_for_es
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
@@ -42,14 +44,23 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
     heartbeat = Heartbeat()
     server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat.status)
     producer = make_producer(settings, client_id="akhbar-indexer-dlq")
-    consumer = make_consumer(
-        settings,
-        group_id=settings.group_id,
-        client_id="akhbar-indexer",
-        max_poll_records=settings.max_batch_size,
-    )
+
+    def new_consumer() -> KafkaConsumer:
+        return make_consumer(
+            settings,
+            group_id=settings.group_id,
+            client_id="akhbar-indexer",
+            max_poll_records=settings.max_batch_size,
+        )
+
+    consumer = new_consumer()
     indexer = BatchIndexer(
-        consumer, es, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings, heartbeat=heartbeat
+        consumer,
+        es,
+        DeadLetterPublisher(producer, settings.topic_dlq_indexer),
+        settings,
+        heartbeat=heartbeat,
+        consumer_factory=new_consumer,
     )
     consumer.subscribe([settings.topic_enriched], listener=indexer.rebalance_listener())
     log.info(
@@ -67,7 +78,7 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
     try:
         indexer.run(max_messages=args.max_messages, idle_exit_s=args.idle_exit_s)
     finally:
-        consumer.close(autocommit=False)
+        indexer.consumer.close(autocommit=False)
         producer.flush(timeout=30)
         producer.close(timeout=30)
         server.shutdown()

@@ -27,8 +27,9 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
-from akhbar.errors import DocumentRejected, InvalidMessage, SearchUnavailable
+from akhbar.errors import BrokerUnavailable, DocumentRejected, InvalidMessage, SearchUnavailable
 from akhbar.kafka import DeadLetterPublisher
+from akhbar.kafka_compat import group_member_stable
 from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
 from akhbar.observability import Heartbeat
 from indexer.documents import to_action
@@ -48,6 +49,9 @@ RETRIES = Counter(
 )
 PAUSED = Gauge("akhbar_indexer_paused", "1 while partitions are paused for back-pressure")
 COMMITS = Counter("akhbar_indexer_commits_total", "Offset commits, by result", ["result"])
+CONSUMER_REBUILDS = Counter(
+    "akhbar_indexer_consumer_rebuilds_total", "Kafka consumers replaced after a wedged group join"
+)
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 _REASON_CHARS = 300  # ES echoes field values in reasons; a 40 KB term must not flood the envelope
@@ -122,8 +126,13 @@ class BatchIndexer:
         index: str | None = None,
         heartbeat: Heartbeat | None = None,
         clock: Callable[[], float] = time.monotonic,
+        consumer_factory: Callable[[], KafkaConsumer] | None = None,
     ) -> None:
         self._consumer = consumer
+        # makes a fresh consumer when this one wedges in its group join (see _watch_group); None:
+        # raise BrokerUnavailable instead and let the supervisor restart the process
+        self._consumer_factory = consumer_factory
+        self._unassigned_since: float | None = None
         self._es = es
         self._dlq = dlq
         self._settings = settings
@@ -139,6 +148,11 @@ class BatchIndexer:
     def rebalance_listener(self) -> ConsumerRebalanceListener:
         return _Rebalance(self)
 
+    @property
+    def consumer(self) -> KafkaConsumer:
+        """The consumer in use (a new one after a rebuild): close this one on shutdown."""
+        return self._consumer
+
     # -- main loop -----------------------------------------------------------------
     def run(self, *, max_messages: int | None = None, idle_exit_s: float | None = None) -> None:
         """Poll, batch and flush until :meth:`stop`; optionally stop after N settled or when idle."""
@@ -147,8 +161,10 @@ class BatchIndexer:
             records = self._consumer.poll(timeout_ms=100, max_records=self._settings.max_batch_size)
             self._heartbeat.polled()
             now = self._clock()
-            if records or not self._consumer.assignment():
+            assigned = bool(self._consumer.assignment())
+            if records or not assigned:
                 last_activity = now  # idle time counts only once partitions are assigned
+            self._watch_group(assigned, now)
             for tp, messages in records.items():
                 for message in messages:
                     self._accept(tp, message.offset, message.key, message.value, now)
@@ -159,6 +175,38 @@ class BatchIndexer:
             if idle_exit_s is not None and not self._batch and now - last_activity > idle_exit_s:
                 break
         self.close()
+
+    def _watch_group(self, assigned: bool, now: float) -> None:
+        """Replace a consumer that has had no partitions and no stable group membership for
+        ``group_stall_s``. A member without partitions in a STABLE group (more members than
+        partitions) is left alone; a kafka-python 3.0.12 client that stopped heart-beating after a
+        rebalance and never rejoined is not (it would poll an empty assignment for ever)."""
+        if assigned:
+            self._unassigned_since = None
+            return
+        if self._unassigned_since is None:
+            self._unassigned_since = now
+            return
+        stalled_s = now - self._unassigned_since
+        if stalled_s <= self._settings.group_stall_s or group_member_stable(self._consumer) is not False:
+            return
+        CONSUMER_REBUILDS.inc()
+        topics = sorted(self._consumer.subscription() or ())
+        log.error(
+            "kafka consumer has had no partitions and no stable group membership; replacing it",
+            extra={"stalled_s": round(stalled_s), "topics": topics},
+        )
+        if self._consumer_factory is None:
+            raise BrokerUnavailable(f"kafka consumer wedged in its group join for {stalled_s:.0f} s")
+        try:
+            self._consumer.close(autocommit=False, timeout_ms=5000)
+        except Exception as err:  # a wedged client may not close cleanly; it is dropped anyway
+            log.warning("closing the wedged consumer failed", extra={"error": repr(err)})
+        # nothing uncommitted is lost: whoever gets the partitions re-reads from the last commit
+        self._batch = Batch()
+        self._consumer = self._consumer_factory()
+        self._consumer.subscribe(topics, listener=self.rebalance_listener())
+        self._unassigned_since = now
 
     def stop(self) -> None:
         """Signal-safe: the loop finishes its current step, flushes once and exits."""

@@ -23,6 +23,7 @@ def settings(kafka_bootstrap: str, es_url: str, unique_name: str) -> IndexerSett
         group_id=f"{unique_name}-g",
         max_batch_size=50,
         max_batch_time_ms=200,
+        group_stall_s=20.0,  # a wedged group join (kafka-python 3.0.12) is rebuilt within a test's time
     )
 
 

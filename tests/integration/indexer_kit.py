@@ -50,14 +50,23 @@ def run_indexer(
     expect: int | None = None,
     idle_s: float = 3.0,
 ) -> BatchIndexer:
-    consumer = make_consumer(settings, group_id=settings.group_id, client_id="test-indexer")
+    def new_consumer() -> KafkaConsumer:
+        return make_consumer(settings, group_id=settings.group_id, client_id="test-indexer")
+
+    consumer = new_consumer()
     producer = make_producer(settings, client_id="test-dlq")
-    indexer = cls(consumer, es, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings)
+    indexer = cls(
+        consumer,
+        es,
+        DeadLetterPublisher(producer, settings.topic_dlq_indexer),
+        settings,
+        consumer_factory=new_consumer,
+    )
     consumer.subscribe([settings.topic_enriched], listener=indexer.rebalance_listener())
     try:
         indexer.run(max_messages=expect, idle_exit_s=idle_s)
     finally:
-        consumer.close(autocommit=False)
+        indexer.consumer.close(autocommit=False)
         producer.close()
     return indexer
 
