@@ -20,10 +20,11 @@ class IndexerSettings(CommonSettings):
     retry_max_backoff_ms: int = Field(default=30_000, ge=1)
     metrics_port: int = Field(default=9103, ge=0, le=65535)
     group_stall_s: float = Field(
-        default=120.0,
+        default=330.0,
         gt=0,
         description="rebuild the Kafka consumer after this long with no partitions and no stable group "
-        "membership (a wedged kafka-python group join; see akhbar.kafka_compat)",
+        "membership (a wedged kafka-python group join; see akhbar.kafka_compat). Above the consumer's "
+        "max_poll_interval (300 s), the longest a legitimate rebalance can wait for a slow member",
     )
 
     @property
