@@ -1,5 +1,5 @@
 """CPU cost of the list and title rule passes (places, organisations, title + body + name; since
-rules v4 also stadiums, city clubs and quoted names).
+rules v4 also stadiums, city clubs and quoted names; since rules v5 the relative's-noun passes).
 
 Two taggers in one process, one with those passes switched off, run on the same articles in
 alternating order (the first of a pair is measured slower); a null run (both taggers complete)
@@ -70,12 +70,25 @@ def main() -> None:
             "v3 + v4 passes off",
             ("_places", "_organisations", "_title_body_name", "_venues", "_city_clubs", "_quoted_names"),
         ),
+        (
+            "v3 + v4 + v5 passes off",
+            (
+                "_places",
+                "_organisations",
+                "_title_body_name",
+                "_venues",
+                "_city_clubs",
+                "_quoted_names",
+                "_trim_relatives",
+                "_relative_names",
+            ),
+        ),
     )
     for label, off in runs:
         t_full, t_red, differ = compare(docs, off)
         n = 2 * len(docs)
         print(
-            f"{label:22}: complete {1000 * t_full / n:.3f} ms/article, reduced {1000 * t_red / n:.3f} ms, "
+            f"{label:24}: complete {1000 * t_full / n:.3f} ms/article, reduced {1000 * t_red / n:.3f} ms, "
             f"ratio {t_full / t_red:.3f}; articles whose entities differ: {differ} of {len(docs)}"
         )
 

@@ -333,6 +333,30 @@ def test_club_named_after_its_city_is_one_org(tagger: NerTagger):
     ]
 
 
+def test_club_and_city_in_one_person_chunk_is_one_org(tagger: NerTagger):
+    """The CRF sometimes calls club word + city one PER chunk (دينامو زغرب): it is the club."""
+    spans = tagger.tag("وقلص دينامو زغرب الفارق مطلع الشوط الثاني .")
+    assert [(s.type, s.surface) for s in spans] == [("ORG", "دينامو زغرب")]
+
+
+def test_a_relatives_noun_is_not_part_of_the_name(tagger: NerTagger):
+    """مواطنه / زميله / نظيره … are O in ANERcorp (85 of 85): the name starts after them; with no
+    name after them (نظيره الروسي) there is no person."""
+    spans = tagger.tag("ومرر الكرة الى مواطنه تييري هنري الذي هيأها للمهاجم .")
+    assert [(s.type, s.surface) for s in spans] == [("PER", "تييري هنري")]  # CRF alone: مواطنه تييري هنري
+    toks = ["وبحث", "مع", "نظيره", "الروسي", "الأزمة"]
+    assert tagger.apply_rules(toks, ["O", "O", "B-PER", "I-PER", "O"]) == ["O"] * 5
+
+
+def test_a_name_after_a_relatives_noun_is_a_person(tagger: NerTagger):
+    """نظيره إيمانويل ماكرون: the CRF alone finds no one; two name-like words after the noun are
+    one PER, an adverb (آنذاك) or an adjective is not a name."""
+    spans = tagger.tag("واستقبل الرئيس نظيره إيمانويل ماكرون في قصر الإليزيه .")
+    assert [(s.type, s.surface) for s in spans] == [("PER", "إيمانويل ماكرون")]
+    spans = tagger.tag("وأجرى اتصالا هاتفيا مع نظيره الروسي .")
+    assert [s for s in spans if s.type == "PER"] == []
+
+
 def test_quoted_programme_is_misc_and_quoted_newspaper_org(tagger: NerTagger):
     """برنامج (+ بعنوان) « title »: MISC, as ANERcorp tags programme titles; صحيفة « name »: ORG;
     a quote alone is neither."""
