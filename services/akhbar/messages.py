@@ -22,6 +22,11 @@ from akhbar.errors import InvalidMessage
 
 SCHEMA_VERSION = 1
 
+# A dead letter carries its original whole up to this size (base64 of 512 KiB fits a 1 MiB message),
+# else only a prefix of DEAD_LETTER_PREFIX_BYTES with the original's size and SHA-256.
+DEAD_LETTER_MAX_ORIGINAL_BYTES = 512 * 1024
+DEAD_LETTER_PREFIX_BYTES = 64 * 1024
+
 
 class Stage(StrEnum):
     FETCHER = "fetcher"
@@ -75,6 +80,12 @@ class RawArticle(_Model):
     content_hash: str | None = None
     simhash: str | None = None
     duplicate_of: str | None = None
+    truncated: bool | None = Field(
+        default=None, description="true when the body was cut to fit the size policy (akhbar.limits)"
+    )
+    original_body_chars: int | None = Field(
+        default=None, ge=0, description="length of the body before it was cut (characters)"
+    )
     fetched_at: datetime
     revision: int = Field(
         ge=0,
@@ -138,6 +149,11 @@ class DeadLetter(_Model):
     error_class: str
     reason: str
     original_b64: str = Field(description="original message value (or page body), base64")
+    original_size: int | None = Field(default=None, ge=0, description="bytes of the whole original")
+    original_sha256: str | None = Field(default=None, description="hex SHA-256 of the whole original")
+    original_truncated: bool | None = Field(
+        default=None, description="true when original_b64 holds only a prefix (the original was too large)"
+    )
     original_key: str | None = None
     topic: str | None = None
     partition: int | None = None
@@ -158,23 +174,46 @@ class DeadLetter(_Model):
         offset: int | None = None,
         url: str | None = None,
         reason: str | None = None,
+        max_original_bytes: int = DEAD_LETTER_MAX_ORIGINAL_BYTES,
     ) -> DeadLetter:
+        """The envelope; an original over ``max_original_bytes`` is kept as a prefix, its size and hash."""
         if isinstance(key, bytes):
             key = key.decode("utf-8", "replace")
+        data = original or b""
+        kept = data if len(data) <= max_original_bytes else data[:DEAD_LETTER_PREFIX_BYTES]
         return cls(
             stage=stage,
             error_class=type(error).__name__,
             reason=(reason or str(error) or type(error).__name__)[:4000],
-            original_b64=base64.b64encode(original or b"").decode("ascii"),
-            original_key=key,
+            original_b64=base64.b64encode(kept).decode("ascii"),
+            original_size=len(data),
+            original_sha256=hashlib.sha256(data).hexdigest(),
+            original_truncated=True if len(kept) < len(data) else None,
+            original_key=key[:1000] if key is not None else None,
             topic=topic,
             partition=partition,
             offset=offset,
-            url=url,
+            url=url[:4000] if url is not None else None,
             failed_at=datetime.now(UTC),
         )
 
+    def bounded(self, max_bytes: int) -> DeadLetter:
+        """This letter, or a copy with only a prefix of the original, so it encodes within ``max_bytes``."""
+        if len(encode(self)) <= max_bytes:
+            return self
+        data = self.original()
+        prefix = min(DEAD_LETTER_PREFIX_BYTES, max(0, (max_bytes - 16_384) * 3 // 4))
+        return self.model_copy(
+            update={
+                "original_b64": base64.b64encode(data[:prefix]).decode("ascii"),
+                "original_size": self.original_size if self.original_size is not None else len(data),
+                "original_sha256": self.original_sha256 or hashlib.sha256(data).hexdigest(),
+                "original_truncated": True,
+            }
+        )
+
     def original(self) -> bytes:
+        """The original bytes as carried (only a prefix when ``original_truncated``)."""
         return base64.b64decode(self.original_b64)
 
 

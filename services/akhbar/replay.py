@@ -45,6 +45,7 @@ class ReplayReport:
     replayed: int = 0
     skipped: int = 0
     unreadable: int = 0
+    incomplete: int = 0  # letters that hold only a prefix of an oversized original: not replayable
 
 
 def replay_dead_letters(
@@ -80,6 +81,9 @@ def replay_dead_letters(
                     log.warning("not a dead-letter envelope", extra={"error": str(err)})
                     continue
                 target = to_topic or letter.topic
+                if letter.original_truncated:
+                    report.incomplete += 1
+                    continue
                 if (
                     not selection.accepts(letter)
                     or target is None

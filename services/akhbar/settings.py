@@ -37,6 +37,40 @@ class CommonSettings(BaseSettings):
     log_level: str = Field(default="INFO")
     metrics_port: int = Field(default=0, ge=0, le=65535, description="0 = the service's default port")
     metrics_host: str = Field(default="127.0.0.1", description="0.0.0.0 inside containers")
+    max_message_bytes: int = Field(
+        default=1_048_576,
+        ge=65_536,
+        le=64 * 1_048_576,
+        description="largest message value on any Akhbar topic (bytes, uncompressed JSON). Topics are "
+        "created with max.message.bytes and producers with max_request_size of this plus "
+        "akhbar.limits.KAFKA_OVERHEAD_BYTES; the fetcher keeps raw articles within "
+        "akhbar.limits.raw_article_budget() of it, leaving room for what the enricher adds",
+    )
+    session_timeout_ms: int = Field(
+        default=10_000,
+        ge=6_000,
+        le=300_000,
+        description="consumer group session timeout: how long a killed member holds its partitions",
+    )
+    instance_id: str | None = Field(
+        default=None,
+        description="static group membership (group.instance.id); a restarted member with the same id "
+        "gets its partitions back at once. Unique per replica (e.g. the container's hostname); unset = "
+        "dynamic membership",
+    )
+    dlq_brake_ratio: float = Field(
+        default=0.5,
+        gt=0,
+        le=1,
+        description="stop consuming (and report not ready) once this share of the last "
+        "dlq_brake_window messages was dead-lettered: a bad release, not bad data",
+    )
+    dlq_brake_window: int = Field(default=200, ge=10, description="messages the brake looks back over")
+    stall_after_s: float = Field(
+        default=60.0,
+        gt=0,
+        description="/readyz turns 503 when there is lag and nothing was processed for this long",
+    )
 
     def all_topics(self) -> list[str]:
         return [

@@ -23,9 +23,9 @@ from kafka import KafkaConsumer
 
 from akhbar.errors import TransientError
 from akhbar.es import make_es, wait_for_es
-from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
+from akhbar.kafka import DeadLetterPublisher, ReliableProducer, ensure_topics, make_consumer, make_producer
 from akhbar.logs import configure_logging
-from akhbar.observability import Heartbeat, serve_observability, server_url
+from akhbar.observability import ServiceHealth, serve_observability, server_url
 from akhbar.replay import ReplayFilter, replay_dead_letters
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
@@ -41,9 +41,11 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
     info = wait_for_es(es, timeout_s=args.wait_s)
     index = ensure_index(es, settings)
     ensure_topics(settings, [settings.topic_enriched, settings.topic_dlq_indexer])
-    heartbeat = Heartbeat()
-    server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat.status)
-    producer = make_producer(settings, client_id="akhbar-indexer-dlq")
+    heartbeat = ServiceHealth("indexer", consumer=True, stall_after_s=settings.stall_after_s)
+    server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat)
+    producer = ReliableProducer(
+        lambda: make_producer(settings, client_id="akhbar-indexer-dlq"), client="akhbar-indexer-dlq"
+    )
 
     def new_consumer() -> KafkaConsumer:
         return make_consumer(
@@ -57,7 +59,9 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
     indexer = BatchIndexer(
         consumer,
         es,
-        DeadLetterPublisher(producer, settings.topic_dlq_indexer),
+        DeadLetterPublisher(
+            producer, settings.topic_dlq_indexer, max_message_bytes=settings.max_message_bytes
+        ),
         settings,
         heartbeat=heartbeat,
         consumer_factory=new_consumer,
@@ -79,8 +83,8 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
         indexer.run(max_messages=args.max_messages, idle_exit_s=args.idle_exit_s)
     finally:
         indexer.consumer.close(autocommit=False)
-        producer.flush(timeout=30)
-        producer.close(timeout=30)
+        producer.flush(timeout_s=10)
+        producer.close(timeout_s=10)
         server.shutdown()
     log.info("indexer stopped", extra={"settled": indexer.settled})
     return 0
@@ -119,7 +123,10 @@ def _reindex(args: argparse.Namespace, settings: IndexerSettings) -> int:
     consumer = make_consumer(settings, group_id=None, client_id="akhbar-reindex")
     producer = make_producer(settings, client_id="akhbar-reindex-dlq")
     try:
-        report = reindex(es, consumer, DeadLetterPublisher(producer, settings.topic_dlq_indexer), settings)
+        dlq = DeadLetterPublisher(
+            producer, settings.topic_dlq_indexer, max_message_bytes=settings.max_message_bytes
+        )
+        report = reindex(es, consumer, dlq, settings)
     finally:
         consumer.close()
         producer.close()

@@ -6,7 +6,7 @@ import logging
 
 from elasticsearch import ApiError, Elasticsearch
 
-from indexer.index_design import mappings_component, settings_component
+from indexer.index_design import added_properties, mappings_component, settings_component
 from indexer.settings import IndexerSettings
 
 log = logging.getLogger(__name__)
@@ -51,6 +51,8 @@ def ensure_index(es: Elasticsearch, settings: IndexerSettings) -> str:
     ensure_templates(es, settings)
     existing = current_indices(es, settings.write_alias)
     if existing:
+        # fields added since the index was made (akhbar.limits' truncation flags)
+        es.indices.put_mapping(index=existing[0], properties=added_properties())
         return existing[0]
     index = f"{settings.index_prefix}-v1"
     try:

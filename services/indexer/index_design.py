@@ -162,6 +162,8 @@ MAPPINGS: dict[str, Any] = {
         "simhash": {"type": "keyword"},
         "duplicate_of": {"type": "keyword"},
         "fetched_at": {"type": "date"},
+        "truncated": {"type": "boolean"},
+        "original_body_chars": {"type": "integer"},
         "revision": {"type": "long"},
         "language": _LANGUAGE,
         "title_language": _LANGUAGE,
@@ -193,6 +195,15 @@ MAPPINGS: dict[str, Any] = {
         {"model_versions": {"path_match": "model_versions.*", "mapping": {"type": "keyword"}}}
     ],
 }
+
+
+# Fields added to MAPPINGS after an index version was created: put on existing indices at start
+# (adding a field is allowed in place; changing one needs a new index version).
+ADDED_FIELDS = ("truncated", "original_body_chars")
+
+
+def added_properties() -> dict[str, Any]:
+    return {name: MAPPINGS["properties"][name] for name in ADDED_FIELDS}
 
 
 def settings_component(*, shards: int, replicas: int, refresh_interval: str) -> dict[str, Any]:

@@ -6,7 +6,10 @@ Delivery contract (see docs/decisions.md, "Indexer delivery"):
 - a transient failure (ES down, 429/5xx after the client's retries) keeps the
   batch, pauses all assigned partitions and retries with exponential backoff
   while the consumer keeps polling (no rebalance, nothing buffered beyond one batch);
-- a rebalance flushes once if it can, otherwise abandons the batch uncommitted.
+- a rebalance flushes once if it can, otherwise abandons the batch uncommitted;
+- the dead-letter brake (akhbar.brake): when too many recent messages would be
+  dead-lettered, the batch is abandoned uncommitted, every partition is paused and
+  /readyz reports the brake, so a bad release backlogs instead of emptying the topic.
 Since ``_id`` is the article id and versions are external, re-delivery never duplicates.
 """
 
@@ -27,11 +30,12 @@ from kafka.errors import CommitFailedError, KafkaError
 from kafka.structs import OffsetAndMetadata, TopicPartition
 from prometheus_client import Counter, Gauge, Histogram
 
+from akhbar.brake import DeadLetterBrake
 from akhbar.errors import BrokerUnavailable, DocumentRejected, InvalidMessage, SearchUnavailable
-from akhbar.kafka import DeadLetterPublisher
+from akhbar.kafka import DeadLetterPublisher, partition_lag
 from akhbar.kafka_compat import group_member_stable
 from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
-from akhbar.observability import Heartbeat
+from akhbar.observability import ServiceHealth
 from indexer.documents import to_action
 from indexer.settings import IndexerSettings
 
@@ -54,6 +58,13 @@ CONSUMER_REBUILDS = Counter(
 )
 
 _TRANSIENT_STATUS = {429, 500, 502, 503, 504}
+_LAG_EVERY_S = 1.0
+
+
+class BrakeEngaged(Exception):
+    """Raised inside a flush or a poll step when the dead-letter brake refuses a letter."""
+
+
 _REASON_CHARS = 300  # ES echoes field values in reasons; a 40 KB term must not flood the envelope
 
 
@@ -124,7 +135,7 @@ class BatchIndexer:
         settings: IndexerSettings,
         *,
         index: str | None = None,
-        heartbeat: Heartbeat | None = None,
+        heartbeat: ServiceHealth | None = None,
         clock: Callable[[], float] = time.monotonic,
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
     ) -> None:
@@ -137,7 +148,12 @@ class BatchIndexer:
         self._dlq = dlq
         self._settings = settings
         self._index = index or settings.write_alias
-        self._heartbeat = heartbeat or Heartbeat()
+        self._heartbeat = heartbeat or ServiceHealth("indexer", consumer=True)
+        self._brake = DeadLetterBrake(
+            "indexer", ratio=settings.dlq_brake_ratio, window=settings.dlq_brake_window
+        )
+        self._committed: dict[TopicPartition, int] = {}
+        self._lag_at = 0.0
         self._clock = clock
         self._batch = Batch()
         self._retry_at: float | None = None
@@ -159,22 +175,60 @@ class BatchIndexer:
         last_activity = self._clock()
         while not self._stopping:
             records = self._consumer.poll(timeout_ms=100, max_records=self._settings.max_batch_size)
-            self._heartbeat.polled()
+            self._heartbeat.beat()
             now = self._clock()
-            assigned = bool(self._consumer.assignment())
+            assignment = self._consumer.assignment()
+            assigned = bool(assignment)
             if records or not assigned:
                 last_activity = now  # idle time counts only once partitions are assigned
+            self._report(assignment, now)
             self._watch_group(assigned, now)
-            for tp, messages in records.items():
-                for message in messages:
-                    self._accept(tp, message.offset, message.key, message.value, now)
-            if self._due(now):
-                self._flush()
+            if self._brake.engaged:
+                continue  # stopped on purpose: poll (stay in the group), settle nothing, commit nothing
+            try:
+                for tp, messages in records.items():
+                    for message in messages:
+                        self._accept(tp, message.offset, message.key, message.value, now)
+                if self._due(now):
+                    self._flush()
+            except BrakeEngaged:
+                self._engage_brake()
+                continue
             if max_messages is not None and self.settled >= max_messages:
                 break
             if idle_exit_s is not None and not self._batch and now - last_activity > idle_exit_s:
                 break
         self.close()
+
+    def _report(self, assignment: set[TopicPartition], now: float) -> None:
+        """Feed /readyz and the lag gauge (once a second; no I/O)."""
+        if now - self._lag_at < _LAG_EVERY_S:
+            return
+        self._lag_at = now
+        self._heartbeat.set_assignment((tp.topic, tp.partition) for tp in assignment)
+        stable = group_member_stable(self._consumer)
+        if assignment or stable:
+            self._heartbeat.set_connected(True)
+        else:
+            self._heartbeat.set_connected(False, "no group coordinator / not a stable group member")
+        settled = {tp: o for tp, o in self._committed.items() if tp in assignment}
+        self._heartbeat.set_lag(partition_lag(self._consumer, settled))
+
+    def _engage_brake(self) -> None:
+        """Abandon the batch uncommitted and pause every partition: the backlog waits in Kafka."""
+        assigned = self._consumer.assignment()
+        if assigned:
+            self._consumer.pause(*assigned)
+        self._batch = Batch()
+        self._heartbeat.set_blocked(self._brake.engaged_reason)
+        PAUSED.set(1)
+
+    def _dead_letter(self, letter: DeadLetter) -> None:
+        if not self._brake.allow_dead_letter():
+            raise BrakeEngaged(self._brake.engaged_reason)
+        self._dlq.publish(letter)
+        DOCS.labels("dead_lettered").inc()
+        self._heartbeat.progressed()
 
     def _watch_group(self, assigned: bool, now: float) -> None:
         """Replace a consumer that has had no partitions and no stable group membership for
@@ -204,6 +258,7 @@ class BatchIndexer:
             log.warning("closing the wedged consumer failed", extra={"error": repr(err)})
         # nothing uncommitted is lost: whoever gets the partitions re-reads from the last commit
         self._batch = Batch()
+        self._committed.clear()
         self._consumer = self._consumer_factory()
         self._consumer.subscribe(topics, listener=self.rebalance_listener())
         self._unassigned_since = now
@@ -216,7 +271,7 @@ class BatchIndexer:
         if self._batch:
             try:
                 self._flush(final=True)
-            except SearchUnavailable:
+            except (SearchUnavailable, BrakeEngaged):
                 log.warning("shutdown with an unwritten batch; it was not committed and will be re-read")
 
     # -- batching ------------------------------------------------------------------
@@ -226,7 +281,7 @@ class BatchIndexer:
         try:
             article = decode(EnrichedArticle, value, topic=tp.topic, partition=tp.partition, offset=offset)
         except InvalidMessage as err:
-            self._dlq.publish(
+            self._dead_letter(
                 DeadLetter.build(
                     stage=Stage.INDEXER,
                     error=err,
@@ -238,7 +293,6 @@ class BatchIndexer:
                     reason=err.reason,
                 )
             )
-            DOCS.labels("dead_lettered").inc()
             self._batch.note_offset(tp, offset, now)
             self.settled += 1
             return
@@ -297,17 +351,19 @@ class BatchIndexer:
                 op = next(iter(item.values()))
                 if ok:
                     DOCS.labels("indexed").inc()
+                    self._brake.record_ok()
                     continue
                 status = int(op.get("status", 0))
                 error = op.get("error") or {}
                 etype = error.get("type", "unknown") if isinstance(error, dict) else str(error)
                 if status == 409 and etype == "version_conflict_engine_exception":
                     DOCS.labels("stale").inc()  # ES already holds this revision or a newer one
+                    self._brake.record_ok()
                 elif status in _TRANSIENT_STATUS:
                     retry.append(p)
                 else:
                     rejected = DocumentRejected(status, etype, _es_reason(error))
-                    self._dlq.publish(
+                    self._dead_letter(
                         DeadLetter.build(
                             stage=Stage.INDEXER,
                             error=rejected,
@@ -320,7 +376,6 @@ class BatchIndexer:
                             reason=str(rejected),
                         )
                     )
-                    DOCS.labels("dead_lettered").inc()
         except (ESConnectionError, TransportError, ApiError) as err:
             raise SearchUnavailable(f"bulk of {len(pending)} documents failed: {err}") from err
         finally:
@@ -336,6 +391,7 @@ class BatchIndexer:
             self._consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
             COMMITS.labels("ok").inc()
             self._heartbeat.committed()
+            self._committed.update(offsets)
         except CommitFailedError as err:
             # The group rebalanced; the new owner re-reads and re-indexes idempotently.
             COMMITS.labels("failed").inc()
@@ -354,6 +410,7 @@ class BatchIndexer:
         self._retry_at = self._clock() + delay
         self._backoff_s = min(self._backoff_s * 2, self._settings.retry_max_backoff_ms / 1000)
         self._heartbeat.detail["paused"] = True
+        self._heartbeat.set_connected(False, f"unavailable: {str(err)[:200]}", dependency="elasticsearch")
         log.warning(
             "elasticsearch unavailable; partitions paused",
             extra={"retry_in_s": round(delay, 2), "error": str(err)[:300]},
@@ -367,13 +424,19 @@ class BatchIndexer:
         self._retry_at = None
         self._backoff_s = self._settings.retry_initial_backoff_ms / 1000
         self._heartbeat.detail["paused"] = False
+        self._heartbeat.set_connected(True, dependency="elasticsearch")
         log.info("elasticsearch healthy again; partitions resumed")
 
     def on_revoked(self, revoked: set[TopicPartition]) -> None:
+        for tp in revoked:
+            self._committed.pop(tp, None)
         if not any(tp in revoked for tp in self._batch.offsets):
             return
         try:
-            self._flush(final=True)
-        except SearchUnavailable:
-            log.warning("rebalance: abandoning unwritten batch (uncommitted, will be re-read)")
-            self._batch.drop_partitions(revoked)
+            if not self._brake.engaged:
+                self._flush(final=True)
+                return
+        except (SearchUnavailable, BrakeEngaged):
+            pass
+        log.warning("rebalance: abandoning unwritten batch (uncommitted, will be re-read)")
+        self._batch.drop_partitions(revoked)
