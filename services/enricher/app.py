@@ -8,22 +8,35 @@ from __future__ import annotations
 
 import faust
 
+from akhbar.limits import kafka_limit
 from akhbar.logs import logging_dict_config
 from enricher.settings import EnricherSettings
 
 settings = EnricherSettings()
+_wire_limit = kafka_limit(settings.max_message_bytes)
 
 app = faust.App(
     settings.app_id,
     broker=[f"kafka://{s.strip()}" for s in settings.kafka_bootstrap_servers.split(",") if s.strip()],
     store="memory://",
-    autodiscover=["enricher.streams"],
+    autodiscover=["enricher.streams", "enricher.health"],
     origin="enricher",
     datadir=settings.data_dir,
+    # /livez, /readyz and /metrics are served by akhbar.observability on web_host:web_port, the same
+    # server as the other services (enricher.health); faust's own web server is not started.
+    web_enabled=False,
     web_host=settings.web_host,
     web_port=settings.web_port,
     producer_acks=-1,
     producer_compression_type="gzip",
+    producer_max_request_size=_wire_limit,  # the size policy (akhbar.limits)
+    consumer_max_fetch_size=_wire_limit,
+    # a killed worker's partitions move after the session timeout; a restarted one with the same
+    # AKHBAR_INSTANCE_ID (static membership) gets them back at once
+    broker_session_timeout=settings.session_timeout_ms / 1000,
+    broker_heartbeat_interval=max(1.0, settings.session_timeout_ms / 3000),
+    consumer_group_instance_id=settings.instance_id,
+    consumer_metadata_max_age_ms=10_000,  # topics created after start are found within seconds
     topic_partitions=settings.topic_partitions,
     topic_allow_declare=True,
     broker_commit_every=settings.batch_size,
@@ -41,6 +54,7 @@ def _bytes_topic(name: str) -> faust.TopicT:
         key_serializer="raw",
         value_serializer="raw",
         partitions=settings.topic_partitions,
+        config={"max.message.bytes": str(_wire_limit)},
     )
 
 

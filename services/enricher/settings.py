@@ -9,7 +9,12 @@ from akhbar.settings import CommonSettings
 
 class EnricherSettings(CommonSettings):
     app_id: str = Field(default="akhbar-enricher", description="faust app id = Kafka consumer group")
-    web_port: int = Field(default=6066, ge=1, le=65535, description="faust web: /health and /metrics")
+    web_port: int = Field(
+        default=6066,
+        ge=1,
+        le=65535,
+        description="/livez, /readyz, /health and /metrics (faust --web-port overrides)",
+    )
     web_host: str = Field(default="127.0.0.1")
     batch_size: int = Field(default=50, ge=1, description="events enriched and produced per step")
     batch_within_s: float = Field(default=0.5, gt=0, description="flush a partial batch after this")
