@@ -198,7 +198,8 @@ class ReliableProducer:
         """Wrap a plain producer (it cannot be rebuilt: a poisoned one raises BrokerUnavailable)."""
         if isinstance(producer, ReliableProducer):
             return producer
-        wrapped = cls(lambda: producer, client=str(producer.config.get("client_id", "akhbar")))
+        config = getattr(producer, "config", None) or {}
+        wrapped = cls(lambda: producer, client=str(config.get("client_id", "akhbar")))
         wrapped._producer = producer
         return wrapped
 

@@ -110,16 +110,20 @@ def bound_enriched(article: EnrichedArticle, max_bytes: int) -> EnrichedArticle:
                 "entities": sorted(article.entities, key=lambda e: -e.count)[:MAX_ENTITIES],
             }
         )
-    size = encoded_size(article)
-    if size <= max_bytes:
+    if encoded_size(article) <= max_bytes:
         return article
-    mentions = list(article.mentions)
-    while mentions and size > max_bytes:
-        mentions = mentions[: len(mentions) // 2]
-        article = article.model_copy(update={"mentions": mentions})
-        size = encoded_size(article)
-    article = fit_article(article, max_bytes)
-    if article.truncated:  # mentions past the cut point no longer point into the body
-        kept = [m for m in article.mentions if m.field != "body" or m.end <= len(article.body)]
-        article = article.model_copy(update={"mentions": kept})
-    return article
+    without_mentions = article.model_copy(update={"mentions": []})
+    if encoded_size(without_mentions) <= max_bytes:  # the mentions are what is too much: keep fewer
+        mentions = list(article.mentions)
+        while encoded_size(article) > max_bytes:
+            mentions = mentions[: len(mentions) // 2]
+            article = article.model_copy(update={"mentions": mentions})
+        return article
+    while True:  # the body is too long: cut it, keeping the mentions that still point into it
+        try:
+            article = fit_article(article, max_bytes)
+            break
+        except ValueError:  # the mentions alone do not fit beside an empty body
+            article = article.model_copy(update={"mentions": article.mentions[: len(article.mentions) // 2]})
+    kept = [m for m in article.mentions if m.field != "body" or m.end <= len(article.body)]
+    return article.model_copy(update={"mentions": kept})

@@ -54,13 +54,20 @@ def sends() -> Iterator[tuple[AsyncMock, AsyncMock]]:
 def _run(values: list[tuple[bytes, bytes]], until: Any) -> None:
     async def main() -> None:
         async with streams.enrich_articles.test_context() as agent:
-            for key, value in values:
-                await agent.put(key=key, value=value)
-            for _ in range(200):
-                if until():
-                    return
-                await asyncio.sleep(0.05)
-            raise AssertionError("agent did not produce in time")
+
+            async def put_all() -> None:
+                for key, value in values:
+                    await agent.put(key=key, value=value)
+
+            putting = asyncio.ensure_future(put_all())  # a held agent stops taking puts
+            try:
+                for _ in range(200):
+                    if until():
+                        return
+                    await asyncio.sleep(0.05)
+                raise AssertionError("agent did not produce in time")
+            finally:
+                putting.cancel()
 
     asyncio.run(main())
 
@@ -108,3 +115,22 @@ def test_enrichment_failure_is_dead_lettered_not_lost(sends: tuple[AsyncMock, As
     assert letter.reason == "enrichment failed: RuntimeError: model exploded"
     assert decode(RawArticle, letter.original()) == raw
     assert ok.call_count == 0
+
+
+def test_the_dead_letter_brake_holds_the_stream(sends: tuple[AsyncMock, AsyncMock]) -> None:
+    """More than ratio × window letters: the stage stops before the next letter and is not ready."""
+    ok, dead = sends
+    exits: list[int] = []
+    small = streams.DeadLetterBrake("enricher", ratio=0.5, window=10)
+    raw = raw_article()
+    values = [(f"k{i}".encode(), b"{not json") for i in range(8)] + [(raw.id.encode(), encode(raw))]
+    with (
+        patch.object(streams, "brake", small),
+        patch.object(streams, "on_fatal", exits.append),
+        patch.object(streams.settings, "batch_size", 1),
+    ):
+        _run(values, until=lambda: small.engaged)
+    assert dead.call_count == 5 and ok.call_count == 0  # the valid article waits behind the brake
+    assert exits == [0]  # the held batch is never acked: the worker leaves without acking it
+    ready, body = streams.health.state.readyz()
+    assert not ready and any(r.startswith("dead-letter brake: 6 of the last 10") for r in body["reasons"])
