@@ -4,6 +4,9 @@ python -m fetcher run        poll every source on its interval until stopped
 python -m fetcher once       poll every source once, print a summary, exit
 python -m fetcher fetch URL  fetch and extract one page, print the article as JSON
 python -m fetcher validate   validate the sources file and exit
+
+run and once serve /livez, /readyz (= /health) and /metrics on metrics_host:metrics_port,
+and stop on SIGTERM/SIGINT within shutdown_timeout_s (exit code 0).
 """
 
 from __future__ import annotations
@@ -17,11 +20,15 @@ import sys
 import time
 from dataclasses import asdict
 from datetime import UTC, datetime
+from typing import Any
+from urllib.parse import urlsplit
 
 from akhbar.errors import AkhbarError, TransientError
-from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_producer
+from akhbar.kafka import DeadLetterPublisher, ReliableProducer, ensure_topics, make_producer
+from akhbar.limits import raw_article_budget
 from akhbar.logs import configure_logging
-from akhbar.observability import Heartbeat, serve_observability
+from akhbar.observability import ServiceHealth, serve_observability, server_url
+from fetcher.backoff import SourceBackoff
 from fetcher.extract import extract_article
 from fetcher.http import PoliteClient, RequestPolicy
 from fetcher.poller import PollSummary, SourcePoller
@@ -33,39 +40,58 @@ from fetcher.state import FetcherState
 log = logging.getLogger("fetcher")
 
 
-async def _poll_forever(
-    poller: SourcePoller,
-    source: Source,
-    stop: asyncio.Event,
-    heartbeat: Heartbeat,
-    state: FetcherState,
-    totals: PollSummary,
-) -> None:
-    """Poll one source on its interval until ``stop``; a failing poll is logged, never fatal."""
-    last = state.last_poll(source.name)
-    delay = 0.0 if last is None else max(0.0, last + source.poll_interval_s - time.time())
-    if delay:
-        log.info("polled recently; waiting", extra={"source": source.name, "seconds": round(delay, 1)})
-    while not stop.is_set():
-        try:
-            await asyncio.wait_for(stop.wait(), timeout=delay)
-            return
-        except TimeoutError:
-            pass
-        delay = source.poll_interval_s
-        try:
-            summary = await poller.poll(source)
-        except TransientError as err:  # Kafka down while publishing: nothing was marked, retry later
-            log.error("poll interrupted", extra={"source": source.name, "error": str(err)})
-            delay = min(source.poll_interval_s, 30.0)
-            continue
-        except Exception:
-            log.exception("poll failed", extra={"source": source.name})
-            continue
-        heartbeat.polled()
-        _add(totals, summary)
-        heartbeat.detail["totals"] = totals.as_dict()
-        _progress(summary)
+class _Run:
+    """What the poll tasks share: the poller, health, totals and the timeout backoff."""
+
+    def __init__(
+        self, poller: SourcePoller, state: FetcherState, health: ServiceHealth, backoff: SourceBackoff
+    ) -> None:
+        self.poller, self.state, self.health, self.backoff = poller, state, health, backoff
+        self.totals = PollSummary("total")
+        self.summaries: list[PollSummary] = []
+
+    def settled(self, summary: PollSummary, *, progress: bool) -> None:
+        self.summaries.append(summary)
+        _add(self.totals, summary)
+        self.health.progressed()
+        self.health.detail["totals"] = self.totals.as_dict()
+        if progress:  # a line per poll while running; `once` prints its summaries at the end
+            print(json.dumps(summary.as_dict(), ensure_ascii=False), flush=True)
+
+    async def poll_forever(self, source: Source) -> None:
+        """Poll one source until cancelled; a failing poll is logged, never fatal.
+
+        The wait after a poll with timeouts grows exponentially (fetcher.backoff).
+        """
+        last = self.state.last_poll(source.name)
+        delay = 0.0 if last is None else max(0.0, last + source.poll_interval_s - time.time())
+        if delay:
+            log.info("polled recently; waiting", extra={"source": source.name, "seconds": round(delay, 1)})
+        while True:
+            await asyncio.sleep(delay)
+            try:
+                summary = await self.poller.poll(source)
+            except TransientError as err:  # Kafka down while publishing: nothing was marked, retry later
+                log.error("poll interrupted", extra={"source": source.name, "error": str(err)})
+                delay = min(source.poll_interval_s, 30.0)
+                continue
+            except Exception:
+                log.exception("poll failed", extra={"source": source.name})
+                delay = source.poll_interval_s
+                continue
+            delay = self.backoff.next_delay(
+                source.name, source.poll_interval_s, timed_out=summary.timeouts > 0
+            )
+            if summary.timeouts:
+                log.warning(
+                    "source timing out; backing off",
+                    extra={"source": source.name, "timeouts": summary.timeouts, "next_poll_s": delay},
+                )
+            self.settled(summary, progress=True)
+
+    async def poll_once(self, sources: list[Source]) -> None:
+        for source in sources:
+            self.settled(await self.poller.poll(source), progress=False)
 
 
 def _add(totals: PollSummary, summary: PollSummary) -> None:
@@ -74,63 +100,92 @@ def _add(totals: PollSummary, summary: PollSummary) -> None:
             setattr(totals, name, getattr(totals, name) + value)
 
 
-def _progress(summary: PollSummary) -> None:
-    print(json.dumps(summary.as_dict(), ensure_ascii=False), flush=True)
+async def _beat(health: ServiceHealth) -> None:
+    """/livez: the loop is alive as long as this task gets to run."""
+    while True:
+        health.beat()
+        await asyncio.sleep(1.0)
 
 
 async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool) -> list[PollSummary]:
+    """Poll until done (once) or until SIGTERM/SIGINT, then shut down within ``shutdown_timeout_s``.
+
+    Shutdown cancels the poll tasks (in-flight fetches and sends with them; nothing unacknowledged
+    was marked seen), then flushes and closes the producer with what is left of the budget.
+    """
     ensure_topics(settings, [settings.topic_raw, settings.topic_dlq_fetcher])
-    producer = make_producer(settings, client_id="akhbar-fetcher")
+    health = ServiceHealth("fetcher", consumer=False, stall_after_s=settings.stall_after_s)
+    health.set_connected(True)  # the broker answered ensure_topics; each send updates this
+    health.detail["sources"] = len(sources)
+    server = serve_observability(settings.metrics_host, settings.metrics_port, health)
+    log.info("observability on /livez, /readyz and /metrics", extra={"address": server_url(server)})
+    producer = ReliableProducer(
+        lambda: make_producer(settings, client_id="akhbar-fetcher", max_block_ms=5000),
+        client="akhbar-fetcher",
+    )
     state = FetcherState(settings.state_path)
-    heartbeat = Heartbeat(stale_after_s=max(s.poll_interval_s for s in sources) * 3 + 60)
-    heartbeat.detail["sources"] = len(sources)
-    server = serve_observability(settings.metrics_host, settings.metrics_port, heartbeat.status)
-    host, port = server.server_address[:2]
-    log.info("observability on /metrics and /health", extra={"address": f"http://{host!s}:{port}"})
     client = PoliteClient.build_client(settings)
     poller = SourcePoller(
         PoliteClient(client, settings),
-        ArticlePublisher(producer, settings.topic_raw),
-        DeadLetterPublisher(producer, settings.topic_dlq_fetcher),
+        ArticlePublisher(producer, settings.topic_raw, timeout_s=settings.publish_timeout_s),
+        DeadLetterPublisher(
+            producer, settings.topic_dlq_fetcher, max_message_bytes=settings.max_message_bytes
+        ),
         state,
         near_duplicates=state.near_duplicate_index(max_items=settings.dedup_max_items),
         max_articles_per_poll=settings.max_articles_per_poll,
         rejected_retry_s=settings.rejected_retry_s,
+        max_article_bytes=raw_article_budget(settings.max_message_bytes),
+        max_timeouts_per_url=settings.max_timeouts_per_url,
+        broker_status=health.set_connected,
     )
-    summaries: list[PollSummary] = []
-    totals = PollSummary("total")
+    run = _Run(poller, state, health, SourceBackoff(settings.max_source_backoff_s))
+    loop = asyncio.get_running_loop()
+    stop = asyncio.Event()
+    for sig in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(sig, stop.set)
+    beat = asyncio.create_task(_beat(health))
+    if once:
+        work: asyncio.Future[Any] = asyncio.ensure_future(run.poll_once(sources))
+    else:
+        log.info("fetcher started", extra={"sources": [s.name for s in sources], "topic": settings.topic_raw})
+        work = asyncio.gather(*(run.poll_forever(s) for s in sources))
+    stopping = asyncio.create_task(stop.wait())
+    deadline: float | None = None
     try:
-        if once:
-            for source in sources:
-                summary = await poller.poll(source)
-                summaries.append(summary)
-                _add(totals, summary)
-                heartbeat.polled()
-            summaries.append(totals)
+        await asyncio.wait({work, stopping}, return_when=asyncio.FIRST_COMPLETED)
+        if work.done():
+            work.result()  # a crash of the polls themselves propagates
         else:
-            stop = asyncio.Event()
-            loop = asyncio.get_running_loop()
-            for sig in (signal.SIGINT, signal.SIGTERM):
-                loop.add_signal_handler(sig, stop.set)
-            log.info(
-                "fetcher started", extra={"sources": [s.name for s in sources], "topic": settings.topic_raw}
-            )
-            await asyncio.gather(*(_poll_forever(poller, s, stop, heartbeat, state, totals) for s in sources))
-            summaries.append(totals)
+            deadline = loop.time() + settings.shutdown_timeout_s
+            log.info("stopping", extra={"budget_s": settings.shutdown_timeout_s})
+            work.cancel()
+            await asyncio.wait({work}, timeout=settings.shutdown_timeout_s / 2)
     finally:
+        for task in (beat, stopping):
+            task.cancel()
+
+        def left() -> float:
+            return 30.0 if deadline is None else max(0.0, deadline - loop.time())
+
         await client.aclose()
-        producer.flush(timeout=30)
-        producer.close(timeout=30)
+        producer.flush(timeout_s=left() * 0.8)
+        producer.close(timeout_s=left())
         state.close()
         server.shutdown()
-    return summaries
+        log.info("stopped", extra={"seconds_left": None if deadline is None else round(left(), 2)})
+    if once:
+        return [*run.summaries, run.totals]
+    return [run.totals]
 
 
 async def _fetch_one(
     settings: FetcherSettings, url: str, allow_private: bool, timezone: str
 ) -> dict[str, object]:
+    host = (urlsplit(url).hostname or "").lower()
+    policy = RequestPolicy(private_hosts=frozenset({host}) if allow_private else frozenset())
     async with PoliteClient.build_client(settings) as client:
-        result = await PoliteClient(client, settings).get(url, RequestPolicy(allow_private=allow_private))
+        result = await PoliteClient(client, settings).get(url, policy)
     extracted = extract_article(
         result.body,
         url=result.url,
@@ -159,7 +214,11 @@ def main(argv: list[str] | None = None) -> int:
         )
     fetch = sub.add_parser("fetch", help="fetch one URL and print the extracted article as JSON")
     fetch.add_argument("url")
-    fetch.add_argument("--allow-private", action="store_true", help="allow loopback/private hosts")
+    fetch.add_argument(
+        "--allow-private",
+        action="store_true",
+        help="allow a loopback/private address for the URL's own host (never link-local/metadata)",
+    )
     fetch.add_argument("--timezone", default="UTC", help="site timezone for dates written without an offset")
     args = parser.parse_args(argv)
     configure_logging("fetcher", settings.log_level)

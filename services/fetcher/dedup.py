@@ -21,7 +21,7 @@ from __future__ import annotations
 
 import hashlib
 import re
-from collections import OrderedDict
+from collections import Counter, OrderedDict
 
 from akhbar.arabic import normalize_arabic
 
@@ -41,28 +41,32 @@ def content_hash(text: str) -> str:
     return hashlib.sha256(" ".join(normalized_words(text)).encode("utf-8")).hexdigest()
 
 
-def _h64(token: str) -> int:
-    return int.from_bytes(hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest(), "big")
+def _digest8(token: str) -> bytes:
+    return hashlib.blake2b(token.encode("utf-8"), digest_size=8).digest()
 
 
 def simhash64(text: str, *, shingle: int = 3) -> int:
-    """64-bit SimHash over word ``shingle``-grams (unigrams when the text is shorter)."""
+    """64-bit SimHash over word ``shingle``-grams (unigrams when the text is shorter).
+
+    Bit ``b`` is set when more than half of the shingle hashes (blake2b, 8 bytes, big-endian)
+    have it set. The set bits are counted per byte value and byte position (``Counter`` over a
+    strided slice, in C) rather than bit by bit in Python: the same value, ~20x faster, so a
+    1.5 M-character page no longer holds the event loop for seconds.
+    """
     words = normalized_words(text)
     if not words:
         return 0
     n = shingle if len(words) >= shingle else 1
-    weights = [0] * 64
-    for i in range(len(words) - n + 1):
-        h = _h64(" ".join(words[i : i + n]))
-        for bit in range(64):
-            if h >> bit & 1:
-                weights[bit] += 1
-            else:
-                weights[bit] -= 1
+    digests = b"".join(_digest8(" ".join(words[i : i + n])) for i in range(len(words) - n + 1))
+    total = len(digests) // 8
     value = 0
-    for bit, weight in enumerate(weights):
-        if weight > 0:
-            value |= 1 << bit
+    for pos in range(8):  # byte 0 is the most significant
+        counts = Counter(digests[pos::8])
+        shift = (7 - pos) * 8
+        for k in range(8):
+            ones = sum(c for byte, c in counts.items() if byte >> k & 1)
+            if 2 * ones > total:
+                value |= 1 << (shift + k)
     return value
 
 

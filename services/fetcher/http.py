@@ -1,19 +1,23 @@
 """The fetcher's HTTP boundary: polite, bounded, guarded GETs with httpx.
 
-What a page request goes through, in order: SSRF guard on every hop (redirects
-included), robots.txt (and its Crawl-delay), a per-host semaphore plus politeness
-delay, a conditional GET (ETag / Last-Modified), a streamed body capped in size,
-and retries with exponential backoff and jitter on 5xx / connection errors, with
-``Retry-After`` honoured on 429/503. httpx errors are translated here.
+What a page request goes through, in order: the SSRF guard (fetcher.guard) on every
+hop (redirects included) and on the connected peer, robots.txt (and its Crawl-delay),
+a per-host semaphore plus politeness delay, a conditional GET (ETag / Last-Modified),
+a streamed body capped in size, and retries with exponential backoff and jitter on
+5xx / connection errors, with ``Retry-After`` honoured on 429/503.
+
+Time is bounded twice: each attempt by ``total_timeout_s``, and the whole page
+(robots.txt, every attempt, retry waits and redirects) by ``page_budget_s``, so a
+server dripping one byte per second holds a poll for at most the budget. Running out
+of time is ``SourceUnavailable(kind="timeout")``, which the poller counts per URL and
+per source. httpx errors are translated here.
 """
 
 from __future__ import annotations
 
 import asyncio
-import ipaddress
 import logging
 import random
-import socket
 import time
 import urllib.robotparser
 from dataclasses import dataclass, field
@@ -23,29 +27,14 @@ from urllib.parse import urlsplit
 import httpx
 from prometheus_client import Counter
 
-from akhbar.errors import PermanentError, TransientError
+from fetcher.errors import FetchRefused, SourceUnavailable
+from fetcher.guard import Resolver, assert_public, assert_public_peer, system_resolver
 from fetcher.settings import FetcherSettings
 
 log = logging.getLogger(__name__)
 
 BYTES = Counter("akhbar_fetcher_bytes_total", "Response body bytes received")
 REQUESTS = Counter("akhbar_fetcher_requests_total", "HTTP requests, by outcome", ["outcome"])
-
-
-class FetchRefused(PermanentError):
-    """We will not fetch this URL (SSRF guard, robots.txt, size cap, 4xx, redirect loop)."""
-
-    def __init__(self, reason: str, *, url: str, kind: str) -> None:
-        super().__init__(f"{reason} ({url})")
-        self.reason, self.url, self.kind = reason, url, kind
-
-
-class SourceUnavailable(TransientError):
-    """The site failed after our retries (5xx, timeouts, connection errors)."""
-
-    def __init__(self, reason: str, *, url: str, kind: str = "unavailable") -> None:
-        super().__init__(f"{reason} ({url})")
-        self.reason, self.url, self.kind = reason, url, kind
 
 
 @dataclass(frozen=True)
@@ -64,48 +53,15 @@ class FetchResult:
 
 @dataclass
 class RequestPolicy:
-    """Per-request knobs taken from the source entry."""
+    """Per-request knobs taken from the source entry.
 
-    allow_private: bool = False
+    ``private_hosts``: hosts whose loopback/private addresses may be fetched (the hosts a source
+    with ``allow_private_addresses`` names itself); link-local and metadata addresses never are.
+    """
+
+    private_hosts: frozenset[str] = frozenset()
     headers: dict[str, str] = field(default_factory=dict)
     min_interval_s: float = 0.0
-
-
-_BLOCKED_NETS = [ipaddress.ip_network(n) for n in ("100.64.0.0/10", "169.254.0.0/16", "fd00:ec2::/32")]
-
-
-def _is_private(addr: str) -> bool:
-    ip = ipaddress.ip_address(addr.split("%", 1)[0])
-    if isinstance(ip, ipaddress.IPv6Address) and ip.ipv4_mapped:
-        ip = ip.ipv4_mapped
-    return (
-        ip.is_private
-        or ip.is_loopback
-        or ip.is_link_local
-        or ip.is_multicast
-        or ip.is_reserved
-        or ip.is_unspecified
-        or any(ip in net for net in _BLOCKED_NETS)
-    )
-
-
-async def assert_public(url: str, *, allow_private: bool) -> None:
-    """Refuse URLs whose host resolves to loopback/private/link-local/metadata addresses."""
-    parts = urlsplit(url)
-    if parts.scheme not in ("http", "https"):
-        raise FetchRefused(f"scheme {parts.scheme!r} not allowed", url=url, kind="ssrf")
-    if allow_private:
-        return
-    host = parts.hostname or ""
-    try:
-        infos = await asyncio.get_running_loop().getaddrinfo(host, parts.port or 443, type=socket.SOCK_STREAM)
-    except socket.gaierror as err:
-        raise SourceUnavailable(f"cannot resolve {host}: {err}", url=url, kind="dns") from err
-    bad = sorted({str(info[4][0]) for info in infos if _is_private(str(info[4][0]))})
-    if bad:
-        raise FetchRefused(
-            f"host {host} resolves to non-public address {', '.join(bad)}", url=url, kind="ssrf"
-        )
 
 
 def _retry_after_s(value: str | None, cap_s: float) -> float | None:
@@ -119,21 +75,6 @@ def _retry_after_s(value: str | None, cap_s: float) -> float | None:
         except (TypeError, ValueError):
             return None
     return max(0.0, min(seconds, cap_s))
-
-
-def _assert_public_peer(response: httpx.Response, *, url: str) -> None:
-    """Check the address actually connected to, not only the one resolved before.
-
-    Closes the DNS-rebinding window between :func:`assert_public`'s lookup and
-    httpx's own: a host that answers public first and private second is refused
-    before its response (redirect or body) is read. Transports that expose no
-    socket (tests' MockTransport) are skipped.
-    """
-    stream = response.extensions.get("network_stream")
-    peer = stream.get_extra_info("server_addr") if stream is not None else None
-    if peer and _is_private(str(peer[0])):
-        REQUESTS.labels("ssrf_refused").inc()
-        raise FetchRefused(f"connected to non-public address {peer[0]}", url=url, kind="ssrf")
 
 
 class HostGate:
@@ -153,16 +94,23 @@ class HostGate:
             start = max(now, self._next_start.get(host, now))
             self._next_start[host] = start + max(self._delay_s, min_interval_s)
         if start > now:
-            await asyncio.sleep(start - now)
+            try:
+                await asyncio.sleep(start - now)
+            except BaseException:  # cancelled (page budget, shutdown): give the slot back
+                sem.release()
+                raise
         return sem
 
 
 class PoliteClient:
-    """Wraps an injected ``httpx.AsyncClient`` (tests pass their own transport)."""
+    """Wraps an injected ``httpx.AsyncClient`` and resolver (tests pass a MockTransport and fake DNS)."""
 
-    def __init__(self, client: httpx.AsyncClient, settings: FetcherSettings) -> None:
+    def __init__(
+        self, client: httpx.AsyncClient, settings: FetcherSettings, *, resolver: Resolver | None = None
+    ) -> None:
         self._client = client
         self._settings = settings
+        self._resolve = resolver or system_resolver
         self._gate = HostGate(settings.per_host_concurrency, settings.politeness_delay_s)
         self._robots: dict[str, tuple[float, urllib.robotparser.RobotFileParser | None]] = {}
 
@@ -183,7 +131,9 @@ class PoliteClient:
             transport=transport,
         )
 
-    async def _robots_for(self, url: str, policy: RequestPolicy) -> urllib.robotparser.RobotFileParser | None:
+    async def _robots_for(
+        self, url: str, policy: RequestPolicy, deadline: float | None
+    ) -> urllib.robotparser.RobotFileParser | None:
         """The origin's robots.txt (cached for ``robots_ttl_s``); None means everything is allowed.
 
         As RFC 9309 says: a 4xx (or a robots.txt we refuse, e.g. too large) allows everything;
@@ -197,7 +147,9 @@ class PoliteClient:
             return cached[1]
         parser: urllib.robotparser.RobotFileParser | None = None
         try:
-            result = await self._get(f"{origin}/robots.txt", policy, conditional=None, check_robots=False)
+            result = await self._get(
+                f"{origin}/robots.txt", policy, conditional=None, check_robots=False, deadline=deadline
+            )
             if result.status == 200:
                 parser = urllib.robotparser.RobotFileParser()
                 parser.parse(result.body.decode("utf-8", "replace").splitlines())
@@ -207,7 +159,7 @@ class PoliteClient:
             raise SourceUnavailable(
                 f"robots.txt unavailable ({err.reason}); not fetching until it answers",
                 url=url,
-                kind="robots",
+                kind="timeout" if err.timed_out else "robots",
             ) from err
         self._robots[origin] = (time.monotonic(), parser)
         return parser
@@ -220,8 +172,23 @@ class PoliteClient:
         etag: str | None = None,
         last_modified: str | None = None,
     ) -> FetchResult:
+        """One page, within ``page_budget_s`` all told (robots.txt, attempts, retry waits, redirects)."""
         policy = policy or RequestPolicy()
-        return await self._get(url, policy, conditional=(etag, last_modified), check_robots=True)
+        budget = self._settings.page_budget_s
+        try:
+            async with asyncio.timeout(budget) as scope:
+                return await self._get(
+                    url,
+                    policy,
+                    conditional=(etag, last_modified),
+                    check_robots=True,
+                    deadline=scope.when(),
+                )
+        except TimeoutError as err:
+            REQUESTS.labels("budget_spent").inc()
+            raise SourceUnavailable(
+                f"no complete answer within the page budget of {budget:g} s", url=url, kind="timeout"
+            ) from err
 
     async def _get(
         self,
@@ -230,11 +197,12 @@ class PoliteClient:
         *,
         conditional: tuple[str | None, str | None] | None,
         check_robots: bool,
+        deadline: float | None,
     ) -> FetchResult:
-        await assert_public(url, allow_private=policy.allow_private)
+        await assert_public(url, private_hosts=policy.private_hosts, resolve=self._resolve)
         min_interval = policy.min_interval_s
         if check_robots:
-            robots = await self._robots_for(url, policy)
+            robots = await self._robots_for(url, policy, deadline)
             if robots is not None:
                 if not robots.can_fetch(self._settings.user_agent.split("/")[0], url):
                     REQUESTS.labels("robots_disallowed").inc()
@@ -284,7 +252,18 @@ class PoliteClient:
                     raise failure
                 raise SourceUnavailable(f"HTTP {status} after {attempt} attempts", url=url, kind=kind)
             backoff = min(60.0, 0.5 * 2 ** (attempt - 1)) * (0.5 + random.random())
-            await asyncio.sleep(retry_after if retry_after is not None else backoff)
+            wait = retry_after if retry_after is not None else backoff
+            if deadline is not None and asyncio.get_running_loop().time() + wait >= deadline:
+                REQUESTS.labels("gave_up").inc()  # a retry would overrun the page budget
+                if failure is not None:
+                    raise failure
+                raise SourceUnavailable(
+                    f"HTTP {status}; a retry in {wait:g} s would overrun the page budget; "
+                    "trying again next poll",
+                    url=url,
+                    kind=kind,
+                )
+            await asyncio.sleep(wait)
 
     async def _once(
         self, url: str, headers: dict[str, str], policy: RequestPolicy
@@ -302,20 +281,26 @@ class PoliteClient:
                 raise FetchRefused("redirect loop", url=url, kind="redirects")
             visited.add(current)
             if current != url:
-                await assert_public(current, allow_private=policy.allow_private)
+                await assert_public(current, private_hosts=policy.private_hosts, resolve=self._resolve)
                 if urlsplit(current)[:2] != origin:
                     # The source's own headers (tokens, cookies) never travel to another origin.
                     headers = {k: v for k, v in headers.items() if k not in policy.headers}
             try:
                 async with self._client.stream("GET", current, headers=headers) as response:
-                    if not policy.allow_private:
-                        _assert_public_peer(response, url=current)
+                    try:
+                        assert_public_peer(response, url=current, private_hosts=policy.private_hosts)
+                    except FetchRefused:
+                        REQUESTS.labels("ssrf_refused").inc()
+                        raise
                     if response.is_redirect and response.next_request is not None:
                         current = str(response.next_request.url)
                         continue
                     result, retry_after = await self._read(url, response)
                     return result, retry_after, response.status_code
-            except (httpx.TimeoutException, httpx.NetworkError, httpx.RemoteProtocolError) as err:
+            except httpx.TimeoutException as err:
+                REQUESTS.labels("connection_error").inc()
+                raise SourceUnavailable(f"{type(err).__name__}: {err}", url=url, kind="timeout") from err
+            except (httpx.NetworkError, httpx.RemoteProtocolError) as err:
                 REQUESTS.labels("connection_error").inc()
                 raise SourceUnavailable(f"{type(err).__name__}: {err}", url=url, kind="connection") from err
         REQUESTS.labels("redirect_loop").inc()

@@ -1,10 +1,20 @@
 """One poll of one source: discover links, fetch new pages, extract, publish, remember.
 
-Pure steps (extract, canonicalise, dedup) are imported; this module only wires
-them to the HTTP client, the Kafka publisher and the state store. Per-URL
-failures never stop the poll: permanent ones go to the fetcher's dead-letter
+Pure steps (extract, canonicalise, dedup, the size policy) are imported; this module
+only wires them to the HTTP client, the sinks (fetcher.publish) and the state store.
+Per-URL failures never stop the poll: permanent ones go to the fetcher's dead-letter
 topic with the URL and reason (and the URL is not tried again for
-``rejected_retry_s``), transient ones are retried on the next poll.
+``rejected_retry_s``), transient ones are retried on the next poll. A page that timed
+out ``max_timeouts_per_url`` times in a row (counted in the state file) is dead-lettered
+as ``timed out K times``.
+
+Size: every article is cut to ``akhbar.limits.raw_article_budget`` before it is sent
+(``truncated``, ``original_body_chars``), so a legal page of any length is published,
+never refused. Should the broker refuse one anyway (a topic with a smaller
+``max.message.bytes``), it is dead-lettered with that reason and remembered as rejected;
+the next pages and sources keep flowing (``ReliableProducer`` replaces a producer that
+the refusal made fatal). When the broker is unavailable, the poll stops with
+``BrokerUnavailable`` and nothing is marked: the next poll tries again.
 
 What is published: a URL never seen before; for ``article`` sources, a page
 whose content hash changed since it was last published (a conditional GET
@@ -19,21 +29,24 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
 from prometheus_client import Counter
 
-from akhbar.errors import ExtractionError, PermanentError, TransientError
-from akhbar.kafka import DeadLetterPublisher
+from akhbar.errors import BrokerUnavailable, ExtractionError, PermanentError
+from akhbar.kafka import MessageTooLarge
+from akhbar.limits import fit_article, raw_article_budget
 from akhbar.messages import DeadLetter, RawArticle, Stage, article_id
+from akhbar.settings import CommonSettings
 from fetcher.dates import parse_date
 from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
+from fetcher.errors import RepeatedTimeouts, SourceUnavailable
 from fetcher.extract import ExtractedArticle, extract_article
 from fetcher.feeds import Discovered, parse_feed, parse_sitemap
 from fetcher.http import PoliteClient, RequestPolicy
-from fetcher.publish import ArticlePublisher
+from fetcher.publish import ArticleSink, LetterSink
 from fetcher.sources import Source, SourceKind
 from fetcher.state import FetcherState
 from fetcher.urls import canonicalize_url
@@ -45,8 +58,18 @@ FETCHED = Counter(
     "akhbar_fetcher_fetched_total", "Documents fetched (2xx or 304), by role", ["source", "role"]
 )
 ERRORS = Counter("akhbar_fetcher_errors_total", "Failures by kind", ["source", "kind"])
+TIMEOUTS = Counter(
+    "akhbar_fetcher_timeouts_total", "Fetches (feeds and pages) that ran out of time", ["source"]
+)
+TRUNCATED = Counter(
+    "akhbar_fetcher_truncated_total", "Articles whose body was cut to the size policy", ["source"]
+)
+
+BrokerStatus = Callable[[bool, str | None], None]
+"""Told the outcome of every send: (True, None) on an ack, (False, error) when the broker is away."""
 
 _MAX_SITEMAP_DEPTH = 2
+_DEFAULT_MAX_MESSAGE_BYTES: int = CommonSettings.model_fields["max_message_bytes"].default
 
 
 @dataclass
@@ -60,6 +83,8 @@ class PollSummary:
     transient_errors: int = 0
     feed_not_modified: int = 0
     skipped_rejected: int = 0
+    timeouts: int = 0
+    truncated: int = 0
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -69,13 +94,16 @@ class SourcePoller:
     def __init__(
         self,
         client: PoliteClient,
-        publisher: ArticlePublisher,
-        dlq: DeadLetterPublisher,
+        publisher: ArticleSink,
+        dlq: LetterSink,
         state: FetcherState,
         *,
         near_duplicates: NearDuplicateIndex | None = None,
         max_articles_per_poll: int = 200,
         rejected_retry_s: float = 86_400.0,
+        max_article_bytes: int = raw_article_budget(_DEFAULT_MAX_MESSAGE_BYTES),
+        max_timeouts_per_url: int = 3,
+        broker_status: BrokerStatus | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._client = client
@@ -85,20 +113,26 @@ class SourcePoller:
         self._near = near_duplicates if near_duplicates is not None else state.near_duplicate_index()
         self._max_articles = max_articles_per_poll
         self._rejected_retry_s = rejected_retry_s
+        self._max_article_bytes = max_article_bytes
+        self._max_timeouts = max_timeouts_per_url
+        self._broker_status = broker_status or (lambda ok, error: None)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     async def poll(self, source: Source) -> PollSummary:
         summary = PollSummary(source.name)
         policy = RequestPolicy(
-            allow_private=source.allow_private_addresses,
+            private_hosts=source.private_hosts,
             headers=source.headers,
             min_interval_s=1.0 / source.rate_limit_per_s,
         )
         try:
             links = await self._discover(source, policy, summary)
-        except TransientError as err:
-            ERRORS.labels(source.name, getattr(err, "kind", "unavailable")).inc()
+        except SourceUnavailable as err:
+            ERRORS.labels(source.name, err.kind).inc()
             summary.transient_errors += 1
+            if err.timed_out:
+                summary.timeouts += 1
+                TIMEOUTS.labels(source.name).inc()
             self._state.record_poll(source.name, error=str(err))
             log.warning("source unavailable", extra={"source": source.name, "error": str(err)})
             return summary
@@ -183,22 +217,25 @@ class SourcePoller:
         try:
             result = await self._client.get(link.url, policy, etag=etag, last_modified=modified)
             FETCHED.labels(source.name, "page").inc()
+            if self._state.timeout_count(url):
+                self._state.clear_timeouts(url)
             if result.not_modified:
                 summary.unchanged += 1
                 ARTICLES.labels(source.name, "skipped_unchanged").inc()
                 return
             body = result.body
-            extracted = extract_article(
+            # On a worker thread: a multi-megabyte page takes seconds to parse, and the loop keeps
+            # beating (/livez), fetching for other sources and answering SIGTERM meanwhile.
+            extracted = await asyncio.to_thread(
+                extract_article,
                 result.body,
                 url=result.url,
                 content_type=result.content_type,
                 site_timezone=source.timezone,
                 now=self._clock(),
             )
-        except TransientError as err:
-            summary.transient_errors += 1
-            ERRORS.labels(source.name, getattr(err, "kind", "unavailable")).inc()
-            log.warning("page unavailable; retry next poll", extra={"url": link.url, "error": str(err)})
+        except SourceUnavailable as err:
+            await self._unavailable(source, link.url, url, err, summary)
             return
         except PermanentError as err:
             await self._dead_letter(source, link.url, err, body, remember=url)
@@ -216,10 +253,22 @@ class SourcePoller:
             if refetch:
                 self._state.save_validators(link.url, result.etag, result.last_modified)
             return
+        try:
+            try:
+                article = fit_article(article, self._max_article_bytes)
+            except ValueError as err:  # does not fit even without its body (bounded title, tags)
+                raise MessageTooLarge(f"article does not fit the size policy: {err}") from err
+            await self._send(self._publisher.publish(article))
+        except MessageTooLarge as err:
+            await self._dead_letter(source, link.url, err, body, remember=url, kind="too_large")
+            summary.dead_lettered += 1
+            return
+        if article.truncated:
+            summary.truncated += 1
+            TRUNCATED.labels(source.name).inc()
         if article.duplicate_of:
             summary.duplicates += 1
             ARTICLES.labels(source.name, "near_duplicate").inc()
-        await self._publisher.publish(article)
         # Only now, with the broker's acknowledgement in hand, are the URL and fingerprint remembered.
         self._near.restore(article.id, *fingerprint)
         self._state.mark_published(
@@ -287,14 +336,44 @@ class SourcePoller:
             kind = "extraction" if isinstance(err, ExtractionError) else type(err).__name__
         ERRORS.labels(source.name, kind).inc()
         reason = getattr(err, "reason", None) or str(err) or type(err).__name__
+        # A large body is kept as a prefix with its size and SHA-256 (DeadLetter.build, and the
+        # publisher bounds the letter to the size policy): a dead letter never fails for size.
         letter = DeadLetter.build(
             stage=Stage.FETCHER,
             error=err,
-            original=body[:1_000_000],
+            original=body,
             key=url,
             url=url,
             reason=f"{source.name}: {reason}",
         )
-        await asyncio.to_thread(self._dlq.publish, letter)
+        await self._send(self._dlq.apublish(letter))
         if remember is not None:
             self._state.mark_rejected(remember, source.name, kind, reason)
+
+    async def _unavailable(
+        self, source: Source, fetched_url: str, url: str, err: SourceUnavailable, summary: PollSummary
+    ) -> None:
+        """A transient page failure: retried next poll, unless it is the K-th timeout in a row."""
+        ERRORS.labels(source.name, err.kind).inc()
+        if err.timed_out:
+            summary.timeouts += 1
+            TIMEOUTS.labels(source.name).inc()
+            count = self._state.record_timeout(url, source.name, err.reason)
+            if count >= self._max_timeouts:
+                await self._dead_letter(source, fetched_url, RepeatedTimeouts(count, err), b"", remember=url)
+                summary.dead_lettered += 1
+                return
+        summary.transient_errors += 1
+        log.warning("page unavailable; retry next poll", extra={"url": fetched_url, "error": str(err)})
+
+    async def _send(self, send: Awaitable[None]) -> None:
+        """Await one send, telling ``broker_status`` whether the broker answered."""
+        try:
+            await send
+        except BrokerUnavailable as err:
+            self._broker_status(False, str(err))
+            raise
+        except MessageTooLarge:
+            self._broker_status(True, None)  # it answered, with a refusal
+            raise
+        self._broker_status(True, None)

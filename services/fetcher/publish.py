@@ -1,26 +1,46 @@
-"""Publishing raw articles with kafka-python, waiting for the broker's acknowledgement."""
+"""Where the poller's output goes: raw articles and dead letters, each acknowledged by the broker.
+
+The poller depends only on the two small protocols here, so logic tests pass in-memory sinks
+(arroyo's LocalBroker habit) and the process passes :class:`ArticlePublisher` and
+``akhbar.kafka.DeadLetterPublisher``, both on one ``ReliableProducer``: a producer that
+kafka-python put in a fatal state (e.g. a broker-side ``MessageSizeTooLargeError`` on the
+idempotent producer) is replaced instead of failing every later send from every source.
+"""
 
 from __future__ import annotations
 
-import asyncio
+from typing import Protocol
 
 from kafka import KafkaProducer
-from kafka.errors import KafkaError
 
-from akhbar.errors import BrokerUnavailable
-from akhbar.messages import RawArticle, encode
+from akhbar.kafka import ReliableProducer
+from akhbar.messages import DeadLetter, RawArticle, encode
+
+
+class ArticleSink(Protocol):
+    async def publish(self, article: RawArticle) -> None:
+        """Return once the article is durable; raise MessageTooLarge or BrokerUnavailable."""
+
+
+class LetterSink(Protocol):
+    async def apublish(self, letter: DeadLetter) -> None:
+        """Return once the dead letter is durable; raise BrokerUnavailable."""
 
 
 class ArticlePublisher:
-    def __init__(self, producer: KafkaProducer, topic: str, *, timeout_s: float = 60.0) -> None:
-        self._producer = producer
+    def __init__(
+        self, producer: KafkaProducer | ReliableProducer, topic: str, *, timeout_s: float = 30.0
+    ) -> None:
+        self._producer = ReliableProducer.of(producer)
         self._topic = topic
         self._timeout_s = timeout_s
 
     async def publish(self, article: RawArticle) -> None:
-        """Send keyed by article id and return only once the broker acknowledged (acks=all)."""
-        future = self._producer.send(self._topic, key=article.id.encode("ascii"), value=encode(article))
-        try:
-            await asyncio.to_thread(future.get, self._timeout_s)
-        except KafkaError as err:
-            raise BrokerUnavailable(f"publish of {article.id} to {self._topic} failed: {err}") from err
+        """Send keyed by article id; return only once the broker acknowledged (acks=all).
+
+        Cancellable (shutdown). Raises ``MessageTooLarge`` (this article can never be sent) or
+        ``BrokerUnavailable`` (nothing acknowledged: try again later).
+        """
+        await self._producer.asend(
+            self._topic, key=article.id.encode("ascii"), value=encode(article), timeout_s=self._timeout_s
+        )

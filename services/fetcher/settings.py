@@ -1,4 +1,11 @@
-"""Fetcher settings (env prefix AKHBAR_, shared ones in akhbar.settings)."""
+"""Fetcher settings (env prefix AKHBAR_, shared ones in akhbar.settings).
+
+Time limits, from the inside out: ``connect_timeout_s`` / ``request_timeout_s`` per socket
+operation, ``total_timeout_s`` per attempt, ``page_budget_s`` per page (every attempt, retry
+wait, redirect and the robots.txt lookup), then per source an exponential backoff of its poll
+interval after polls with timeouts, and per page URL a dead letter after
+``max_timeouts_per_url`` timeouts. ``shutdown_timeout_s`` bounds SIGTERM/SIGINT.
+"""
 
 from __future__ import annotations
 
@@ -21,7 +28,34 @@ class FetcherSettings(CommonSettings):
     request_timeout_s: float = Field(default=20.0, gt=0, description="read/write/pool timeout per operation")
     connect_timeout_s: float = Field(default=5.0, gt=0)
     total_timeout_s: float = Field(
-        default=60.0, gt=0, description="whole request incl. redirects and a slowly dripping body"
+        default=60.0, gt=0, description="one attempt incl. redirects and a slowly dripping body"
+    )
+    page_budget_s: float = Field(
+        default=30.0,
+        gt=0,
+        description="all the time one page may take: robots.txt, every attempt, retry waits and "
+        "redirects; a slow-drip server is cut here (a timeout)",
+    )
+    max_timeouts_per_url: int = Field(
+        default=3,
+        ge=1,
+        description="a page URL that timed out this many times in a row (counted in the state file) "
+        "is dead-lettered and not tried again for rejected_retry_s",
+    )
+    max_source_backoff_s: float = Field(
+        default=3600.0,
+        gt=0,
+        description="cap of a timing-out source's backoff: after n consecutive polls with timeouts "
+        "its next poll waits poll_interval_s * 2**(n-1), at most this",
+    )
+    shutdown_timeout_s: float = Field(
+        default=8.0,
+        gt=0,
+        description="SIGTERM/SIGINT to exit: polls (fetches, sends) are cancelled, then the producer "
+        "is flushed and closed with what is left of this",
+    )
+    publish_timeout_s: float = Field(
+        default=30.0, gt=0, description="an article send not acknowledged in this long is retried next poll"
     )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="bigger bodies are refused")
     max_redirects: int = Field(default=5, ge=0)

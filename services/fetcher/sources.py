@@ -9,6 +9,7 @@ from __future__ import annotations
 from enum import StrEnum
 from pathlib import Path
 from typing import Any
+from urllib.parse import urlsplit
 
 import yaml
 from pydantic import BaseModel, ConfigDict, Field, HttpUrl, ValidationError, field_validator
@@ -37,8 +38,20 @@ class Source(BaseModel):
     rate_limit_per_s: float = Field(default=1.0, gt=0, description="requests per second to this source")
     timezone: str = Field(default="UTC", description="site timezone for dates without an offset")
     allow_private_addresses: bool = Field(
-        default=False, description="allow loopback/private targets (tests, intranet feeds); off by default"
+        default=False,
+        description="allow loopback/private addresses for the hosts of this source's own urls (tests, "
+        "intranet feeds); links to other hosts keep the guard, link-local/metadata is never fetched",
     )
+
+    @property
+    def named_hosts(self) -> frozenset[str]:
+        """The hosts of the source's own ``urls`` (lower case, IPv6 without brackets)."""
+        return frozenset(h for u in self.urls if (h := (urlsplit(str(u)).hostname or "").lower()))
+
+    @property
+    def private_hosts(self) -> frozenset[str]:
+        """Hosts whose private addresses may be fetched: its own, and only if the source allows it."""
+        return self.named_hosts if self.allow_private_addresses else frozenset()
 
     @field_validator("timezone")
     @classmethod

@@ -17,6 +17,9 @@ Tables:
   same before and after a restart (first-seen wins);
 * ``rejected``: URLs whose page was dead-lettered (permanent error), so the next
   polls skip them instead of dead-lettering them again;
+* ``timeouts``: per page URL, how many fetches in a row ran out of time; reset when the page
+  is published or dead-lettered, so a page that keeps timing out is set aside after
+  ``max_timeouts_per_url`` polls (across restarts);
 * ``polls``: last successful poll (and last error) per source.
 """
 
@@ -56,6 +59,13 @@ CREATE TABLE IF NOT EXISTS rejected (
     source TEXT NOT NULL,
     kind TEXT NOT NULL,
     reason TEXT NOT NULL,
+    at REAL NOT NULL
+);
+CREATE TABLE IF NOT EXISTS timeouts (
+    url TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    count INTEGER NOT NULL,
+    last_error TEXT,
     at REAL NOT NULL
 );
 CREATE TABLE IF NOT EXISTS polls (
@@ -122,6 +132,7 @@ class FetcherState:
                         (article_id, body_hash, f"{simhash:016x}", duplicate_of),
                     )
                 self._db.execute("DELETE FROM rejected WHERE url = ?", (url,))
+                self._db.execute("DELETE FROM timeouts WHERE url = ?", (url,))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
@@ -155,17 +166,51 @@ class FetcherState:
     def mark_rejected(self, url: str, source: str, kind: str, reason: str) -> None:
         """Remember a dead-lettered page (call after the dead letter was acknowledged)."""
         with self._lock:
-            self._db.execute(
-                "INSERT INTO rejected(url, source, kind, reason, at) VALUES (?, ?, ?, ?, ?) "
-                "ON CONFLICT(url) DO UPDATE SET "
-                "kind = excluded.kind, reason = excluded.reason, at = excluded.at",
-                (url, source, kind, reason, time.time()),
-            )
+            self._db.execute("BEGIN")
+            try:
+                self._db.execute(
+                    "INSERT INTO rejected(url, source, kind, reason, at) VALUES (?, ?, ?, ?, ?) "
+                    "ON CONFLICT(url) DO UPDATE SET "
+                    "kind = excluded.kind, reason = excluded.reason, at = excluded.at",
+                    (url, source, kind, reason, time.time()),
+                )
+                self._db.execute("DELETE FROM timeouts WHERE url = ?", (url,))
+                self._db.execute("COMMIT")
+            except BaseException:
+                self._db.execute("ROLLBACK")
+                raise
 
     def rejected_since(self, url: str) -> float | None:
         """When this URL was last dead-lettered, or None."""
         row = self._db.execute("SELECT at FROM rejected WHERE url = ?", (url,)).fetchone()
         return None if row is None else float(row[0])
+
+    def rejection(self, url: str) -> tuple[str, str] | None:
+        """(kind, reason) of the URL's last dead letter, or None."""
+        row = self._db.execute("SELECT kind, reason FROM rejected WHERE url = ?", (url,)).fetchone()
+        return None if row is None else (str(row[0]), str(row[1]))
+
+    # ---------------------------------------------------------------- timeouts
+
+    def record_timeout(self, url: str, source: str, error: str) -> int:
+        """Count one more timed-out fetch of this page; returns the count so far."""
+        with self._lock:
+            self._db.execute(
+                "INSERT INTO timeouts(url, source, count, last_error, at) VALUES (?, ?, 1, ?, ?) "
+                "ON CONFLICT(url) DO UPDATE SET count = count + 1, "
+                "last_error = excluded.last_error, at = excluded.at",
+                (url, source, error, time.time()),
+            )
+        return self.timeout_count(url)
+
+    def clear_timeouts(self, url: str) -> None:
+        """The page answered in time: the count starts again (timeouts must be consecutive)."""
+        with self._lock:
+            self._db.execute("DELETE FROM timeouts WHERE url = ?", (url,))
+
+    def timeout_count(self, url: str) -> int:
+        row = self._db.execute("SELECT count FROM timeouts WHERE url = ?", (url,)).fetchone()
+        return 0 if row is None else int(row[0])
 
     # ---------------------------------------------------------------- validators
 

@@ -1,4 +1,4 @@
-"""``python -m fetcher`` as a process: once (twice, across a restart), run with /metrics and /health, fetch.
+"""``python -m fetcher`` as a process: once (twice, across a restart), run with /metrics, /livez, /readyz, fetch.
 
 Real Kafka, the e2e fixture site served on loopback by akhbar.devsite.DevSite.
 """
@@ -131,8 +131,13 @@ def test_once_run_fetch_validate_as_processes(
                 except OSError:
                     pass
                 time.sleep(0.3)
-            assert health["status"] == "ok" and health["sources"] == 1
-            assert health["totals"]["published"] == 2 and health["seconds_since_poll"] is not None
+            assert health["status"] == "ok" and health["sources"] == 1 and health["reasons"] == []
+            assert health["totals"]["published"] == 2 and health["seconds_since_progress"] is not None
+            status, body = _get(f"http://127.0.0.1:{port}/livez")
+            live = json.loads(body)
+            assert (status, live["status"], live["service"]) == (200, "ok", "fetcher")
+            assert live["seconds_since_beat"] < 3  # beaten every second by the loop
+            assert _get(f"http://127.0.0.1:{port}/readyz")[0] == 200
             status, metrics = _get(f"http://127.0.0.1:{port}/metrics")
             text = metrics.decode()
             assert status == 200

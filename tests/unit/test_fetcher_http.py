@@ -12,12 +12,21 @@ import pytest
 from fetcher.http import FetchRefused, PoliteClient, RequestPolicy, SourceUnavailable
 from fetcher.settings import FetcherSettings
 
-PUBLIC = RequestPolicy(allow_private=True)
+PUBLIC = RequestPolicy()
+
+
+async def _says_public(host: str, port: int) -> list[str]:
+    """MockTransport hosts do not resolve: every name is a public address."""
+    return ["93.184.215.14"]
 
 
 def _client(handler: Any, **overrides: Any) -> PoliteClient:
     settings = FetcherSettings(**{"politeness_delay_s": 0, "max_retries": 1, **overrides})
-    return PoliteClient(PoliteClient.build_client(settings, transport=httpx.MockTransport(handler)), settings)
+    return PoliteClient(
+        PoliteClient.build_client(settings, transport=httpx.MockTransport(handler)),
+        settings,
+        resolver=_says_public,
+    )
 
 
 def test_robots_5xx_is_transient_and_not_cached() -> None:
@@ -86,7 +95,7 @@ def test_source_headers_do_not_follow_a_cross_origin_redirect() -> None:
             return httpx.Response(302, headers={"Location": "https://cdn.example.net/a"})
         return httpx.Response(200, text="ok")
 
-    policy = RequestPolicy(allow_private=True, headers={"X-Token": "secret"})
+    policy = RequestPolicy(headers={"X-Token": "secret"})
     assert asyncio.run(_client(handler).get("https://n.example.org/a", policy)).status == 200
     assert seen == {"n.example.org": "secret", "cdn.example.net": None}
 

@@ -8,15 +8,25 @@ import time
 import httpx
 import pytest
 
-from fetcher.http import FetchRefused, PoliteClient, RequestPolicy, SourceUnavailable, assert_public
+from fetcher.guard import assert_public
+from fetcher.http import FetchRefused, PoliteClient, RequestPolicy, SourceUnavailable
 from fetcher.settings import FetcherSettings
 
-PUBLIC = RequestPolicy(allow_private=True)  # MockTransport hosts do not resolve; the guard is tested apart
+PUBLIC = RequestPolicy()
+
+
+async def _says_public(host: str, port: int) -> list[str]:
+    """MockTransport hosts do not resolve: every name is a public address (the guard is tested apart)."""
+    return ["93.184.215.14"]
 
 
 def _client(handler, **overrides) -> PoliteClient:  # type: ignore[no-untyped-def]
     settings = FetcherSettings(**{"politeness_delay_s": 0, "max_retries": 3, **overrides})
-    return PoliteClient(PoliteClient.build_client(settings, transport=httpx.MockTransport(handler)), settings)
+    return PoliteClient(
+        PoliteClient.build_client(settings, transport=httpx.MockTransport(handler)),
+        settings,
+        resolver=_says_public,
+    )
 
 
 def _run(coro):  # type: ignore[no-untyped-def]
@@ -127,33 +137,32 @@ def test_robots_disallow_is_honoured() -> None:
 )
 def test_ssrf_guard_refuses_non_public_targets(url: str) -> None:
     with pytest.raises(FetchRefused):
-        _run(assert_public(url, allow_private=False))
+        _run(assert_public(url))
 
 
-def test_ssrf_guard_allows_loopback_when_the_source_says_so() -> None:
-    _run(assert_public("http://127.0.0.1:8080/x", allow_private=True))
+def test_ssrf_guard_allows_loopback_for_a_host_the_source_names() -> None:
+    _run(assert_public("http://127.0.0.1:8080/x", private_hosts={"127.0.0.1"}))
 
 
-def test_rebinding_to_a_private_address_is_refused_at_connect_time(monkeypatch: pytest.MonkeyPatch) -> None:
+def test_rebinding_to_a_private_address_is_refused_at_connect_time() -> None:
     """The lookup said public, the connection went to 127.0.0.1: the peer check refuses it."""
     from pathlib import Path
 
-    import fetcher.http as fetcher_http
     from akhbar.devsite import DevSite
 
-    async def lookup_says_public(url: str, *, allow_private: bool) -> None:
-        return None
-
-    monkeypatch.setattr(fetcher_http, "assert_public", lookup_says_public)
     settings = FetcherSettings(politeness_delay_s=0, max_retries=0)
     site_root = Path(__file__).resolve().parents[1] / "fixtures" / "e2e"
     with DevSite(site_root) as site:
-        client = PoliteClient(PoliteClient.build_client(settings), settings)
+        # The lookup says public; httpx's own connection goes to 127.0.0.1.
+        client = PoliteClient(PoliteClient.build_client(settings), settings, resolver=_says_public)
         with pytest.raises(FetchRefused) as info:
-            _run(client.get(f"{site.base}/news/2026/water-talks.html", RequestPolicy(allow_private=False)))
+            _run(client.get(f"{site.base}/news/2026/water-talks.html", RequestPolicy()))
         assert info.value.kind == "ssrf"
         assert "connected to non-public address 127.0.0.1" in str(info.value)
         allowed = _run(
-            client.get(f"{site.base}/news/2026/water-talks.html", RequestPolicy(allow_private=True))
+            client.get(
+                f"{site.base}/news/2026/water-talks.html",
+                RequestPolicy(private_hosts=frozenset({"127.0.0.1"})),
+            )
         )
         assert allowed.status == 200
