@@ -12,6 +12,7 @@ from __future__ import annotations
 import argparse
 import os
 import signal
+import socket
 import subprocess
 import sys
 import tempfile
@@ -150,8 +151,13 @@ def main() -> int:
     children: dict[str, subprocess.Popen[bytes]] = {}
     for name, cmd in commands.items():
         log = (logs / f"{name}.log").open("ab")
+        # static group membership: a restarted worker gets its partitions back at once (D13)
+        child_env = {
+            **env,
+            "AKHBAR_INSTANCE_ID": env.get("AKHBAR_INSTANCE_ID", socket.gethostname()) + f"-{name}",
+        }
         children[name] = subprocess.Popen(
-            cmd, cwd=ROOT, env=env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
+            cmd, cwd=ROOT, env=child_env, stdout=log, stderr=subprocess.STDOUT, start_new_session=True
         )
         print(f"== {name} started (pid {children[name].pid}, log {log.name})", flush=True)
 
