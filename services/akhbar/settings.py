@@ -9,7 +9,9 @@ conventional names.
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+import socket
+
+from pydantic import AliasChoices, Field, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -55,8 +57,8 @@ class CommonSettings(BaseSettings):
     instance_id: str | None = Field(
         default=None,
         description="static group membership (group.instance.id); a restarted member with the same id "
-        "gets its partitions back at once. Unique per replica (e.g. the container's hostname); unset = "
-        "dynamic membership",
+        "gets its partitions back at once. Unique per replica; the word 'hostname' means this host's "
+        "name (one replica per container); unset = dynamic membership",
     )
     dlq_brake_ratio: float = Field(
         default=0.5,
@@ -71,6 +73,11 @@ class CommonSettings(BaseSettings):
         gt=0,
         description="/readyz turns 503 when there is lag and nothing was processed for this long",
     )
+
+    @field_validator("instance_id")
+    @classmethod
+    def _hostname_instance(cls, value: str | None) -> str | None:
+        return socket.gethostname() if value == "hostname" else value
 
     def all_topics(self) -> list[str]:
         return [

@@ -187,3 +187,16 @@ def test_a_timeout_is_transient_and_keeps_the_producer() -> None:
     with pytest.raises(BrokerUnavailable, match="KafkaTimeoutError"):
         producer.send("t", key=None, value=b"v")
     assert producer.rebuilds == 0 and producer.current() is first
+
+
+def test_instance_id_hostname_means_this_hosts_name(monkeypatch: pytest.MonkeyPatch) -> None:
+    import socket
+
+    from akhbar.settings import CommonSettings
+
+    monkeypatch.setenv("AKHBAR_INSTANCE_ID", "hostname")
+    assert CommonSettings().instance_id == socket.gethostname()
+    monkeypatch.setenv("AKHBAR_INSTANCE_ID", "enricher-1")
+    assert CommonSettings().instance_id == "enricher-1"
+    monkeypatch.delenv("AKHBAR_INSTANCE_ID")
+    assert CommonSettings().instance_id is None
