@@ -74,3 +74,7 @@ train-topics: $(STAMP)  ## retrain the topic model into services/enricher/models
 clean:
 	deploy/local/stack.sh down || true
 	rm -rf $(VENV) .stack .state .pytest_cache .mypy_cache .ruff_cache
+
+.PHONY: faults
+faults: $(STAMP)  ## the fault-injection suite at full size (N articles per case) → bench/results/faults.md
+	scripts/faults.sh $(or $(N),2000)
