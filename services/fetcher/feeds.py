@@ -47,7 +47,7 @@ def parse_feed(body: bytes, *, url: str) -> list[Discovered]:
     parsed = feedparser.parse(
         body, sanitize_html=False, resolve_relative_uris=True, response_headers={"content-location": url}
     )
-    if parsed.bozo and not parsed.entries:
+    if not parsed.entries and not parsed.get("version"):  # a recognised feed may be empty
         raise ExtractionError(f"not a feed: {parsed.get('bozo_exception')}", url=url)
     found: list[Discovered] = []
     for entry in parsed.entries:

@@ -27,6 +27,7 @@ fingerprint is remembered only once the broker acknowledged it.
 from __future__ import annotations
 
 import asyncio
+import hashlib
 import logging
 import time
 from collections.abc import Awaitable, Callable
@@ -113,6 +114,8 @@ class SourcePoller:
         self._near = near_duplicates if near_duplicates is not None else state.near_duplicate_index()
         self._max_articles = max_articles_per_poll
         self._rejected_retry_s = rejected_retry_s
+        # feed/sitemap URL → fingerprint of its last dead-lettered failure (one letter per failure)
+        self._feed_failures: dict[str, str] = {}
         self._max_article_bytes = max_article_bytes
         self._max_timeouts = max_timeouts_per_url
         self._broker_status = broker_status or (lambda ok, error: None)
@@ -164,8 +167,7 @@ class SourcePoller:
             try:
                 result = await self._client.get(url, policy, etag=etag, last_modified=modified)
             except PermanentError as err:
-                await self._dead_letter(source, url, err, b"")
-                summary.dead_lettered += 1
+                await self._feed_failed(source, url, err, b"", summary)
                 continue
             FETCHED.labels(source.name, "feed").inc()
             if result.not_modified:
@@ -179,9 +181,9 @@ class SourcePoller:
                     else parse_sitemap(result.body, url=result.url)
                 )
             except ExtractionError as err:
-                await self._dead_letter(source, url, err, result.body)
-                summary.dead_lettered += 1
+                await self._feed_failed(source, url, err, result.body, summary)
                 continue
+            self._feed_failures.pop(url, None)
             for item in found:
                 if item.is_sitemap:
                     if depth < _MAX_SITEMAP_DEPTH:
@@ -191,6 +193,20 @@ class SourcePoller:
             # Validators are saved only after the document parsed: a broken feed is re-fetched in full.
             self._state.save_validators(url, result.etag, result.last_modified)
         return links
+
+    async def _feed_failed(
+        self, source: Source, url: str, err: Exception, body: bytes, summary: PollSummary
+    ) -> None:
+        """Dead-letter a broken feed or sitemap once per distinct failure, not on every poll."""
+        failure = hashlib.sha256(f"{type(err).__name__}:{err}".encode() + body).hexdigest()
+        if self._feed_failures.get(url) == failure:
+            summary.skipped_rejected += 1
+            ARTICLES.labels(source.name, "feed_still_failing").inc()
+            log.warning("feed still failing as dead-lettered before", extra={"url": url, "error": str(err)})
+            return
+        await self._dead_letter(source, url, err, body)
+        self._feed_failures[url] = failure
+        summary.dead_lettered += 1
 
     async def _article(
         self, source: Source, policy: RequestPolicy, link: Discovered, summary: PollSummary

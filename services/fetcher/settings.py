@@ -9,7 +9,7 @@ interval after polls with timeouts, and per page URL a dead letter after
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from akhbar.settings import CommonSettings
 
@@ -75,7 +75,15 @@ class FetcherSettings(CommonSettings):
     rejected_retry_s: float = Field(
         default=86_400.0, ge=0, description="a dead-lettered page is not tried again for this long"
     )
-    metrics_port: int = Field(default=9101, ge=0, le=65535)
+    metrics_port: int = Field(
+        default=9101,
+        ge=0,
+        le=65535,
+        # AKHBAR_METRICS_PORT only as a fallback, for an environment that runs the fetcher alone
+        # (make run refuses it: there the fetcher and the indexer share one environment)
+        validation_alias=AliasChoices("AKHBAR_FETCHER_METRICS_PORT", "AKHBAR_METRICS_PORT"),
+        description="/livez, /readyz, /health and /metrics (0 = any free port)",
+    )
 
     @property
     def full_user_agent(self) -> str:

@@ -493,3 +493,25 @@ def test_a_poll_cancelled_while_its_send_waits_for_the_ack_marks_nothing() -> No
     asyncio.run(scenario())
     assert state.seen_count() == 0 and state.rejected_since(f"{BASE}/a.html") is None
     assert state.last_poll("s") is None  # the poll did not complete
+
+
+# --------------------------------------------------------------------------- feeds
+
+
+def test_an_empty_feed_is_polled_without_a_letter() -> None:
+    site, sink, state = Site(), Sink(), FetcherState(":memory:")
+    site.rss("/feed.rss")  # a valid RSS channel with no items yet
+    summary = _poll(_poller(site, sink, state), _source("new", "/feed.rss"))
+    assert (summary.discovered, summary.dead_lettered, sink.letters) == (0, 0, [])
+
+
+def test_a_broken_feed_is_dead_lettered_once_per_distinct_failure() -> None:
+    site, sink, state = Site(), Sink(), FetcherState(":memory:")
+    site.html("/feed.rss", b"<html><body>maintenance</body></html>")
+    poller, source = _poller(site, sink, state), _source("broken", "/feed.rss")
+    first, second = _poll(poller, source), _poll(poller, source)
+    assert (first.dead_lettered, second.dead_lettered, second.skipped_rejected) == (1, 0, 1)
+    assert [letter.url for letter in sink.letters] == [f"{BASE}/feed.rss"]
+    assert sink.letters[0].reason.startswith("broken: not a feed")
+    site.html("/feed.rss", b"<html><body>another error page</body></html>")  # a new failure: a new letter
+    assert _poll(poller, source).dead_lettered == 1 and len(sink.letters) == 2
