@@ -11,6 +11,7 @@ from __future__ import annotations
 
 import argparse
 import os
+import secrets
 import signal
 import socket
 import subprocess
@@ -34,22 +35,59 @@ def _docker_answers() -> bool:
         return False
 
 
+def _dev_dotenv() -> Path:
+    """deploy/.env for a docker-backed `make run`: random Elasticsearch passwords, made once (mode 600)."""
+    path = ROOT / "deploy" / ".env"
+    if not path.exists():
+        lines = [
+            "# made by `make run` (scripts/run_pipeline.py); see deploy/.env.example",
+            f"ELASTIC_PASSWORD={secrets.token_hex(24)}",
+            f"AKHBAR_ES_INDEXER_PASSWORD={secrets.token_hex(24)}",
+        ]
+        path.touch(mode=0o600)
+        path.write_text("\n".join(lines) + "\n", encoding="utf-8")
+    return path
+
+
+def _dotenv_value(path: Path, name: str) -> str:
+    for line in path.read_text(encoding="utf-8").splitlines():
+        key, sep, value = line.partition("=")
+        if sep and key.strip() == name:
+            return value.strip().strip("'\"")
+    raise SystemExit(f"{path}: {name} is not set (see deploy/.env.example)")
+
+
 def _stack_up() -> tuple[dict[str, str], list[list[str]]]:
     """Returns the env for the services and the commands that undo what we started."""
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("ELASTICSEARCH_URL"):
         return {}, []
-    compose = [
-        "docker",
-        "compose",
-        "-f",
-        str(ROOT / "deploy/docker-compose.yml"),
-        "--env-file",
-        str(ROOT / "deploy/versions.env"),
-    ]
     if _docker_answers():
-        subprocess.run([*compose, "up", "-d", "--wait", "kafka", "elasticsearch"], check=True)
+        dotenv = _dev_dotenv()
+        compose = [
+            "docker",
+            "compose",
+            "-f",
+            str(ROOT / "deploy/docker-compose.yml"),
+            "-f",
+            str(ROOT / "deploy/docker-compose.override.yml"),  # publishes 9092/9200 on loopback
+            "--env-file",
+            str(ROOT / "deploy/versions.env"),
+            "--env-file",
+            str(dotenv),
+        ]
+        # AKHBAR_CONTACT is required by the fetcher's service definition; only kafka and
+        # elasticsearch are started here, so any value satisfies the interpolation.
+        compose_env = {**os.environ, "AKHBAR_CONTACT": os.environ.get("AKHBAR_CONTACT", "ops@example.org")}
+        subprocess.run(
+            [*compose, "up", "-d", "--wait", "kafka", "elasticsearch"], check=True, env=compose_env
+        )
+        # the services run on this host as the superuser: a development stack, not a deployment
+        password = _dotenv_value(dotenv, "ELASTIC_PASSWORD")
         return (
-            {"KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092", "ELASTICSEARCH_URL": "http://127.0.0.1:9200"},
+            {
+                "KAFKA_BOOTSTRAP_SERVERS": "127.0.0.1:9092",
+                "ELASTICSEARCH_URL": f"http://elastic:{password}@127.0.0.1:9200",
+            },
             [[*compose, "stop", "kafka", "elasticsearch"]],
         )
     stack = str(ROOT / "deploy/local/stack.sh")
@@ -60,6 +98,59 @@ def _stack_up() -> tuple[dict[str, str], list[list[str]]]:
         for line in subprocess.run([stack, "env"], capture_output=True, text=True, check=True).stdout.split()
     )
     return env, ([] if was_up else [[stack, "down"]])
+
+
+def service_commands(
+    py: str, sources: str, enricher_workers: int, *, env_file: Path | None = None
+) -> dict[str, list[str]]:
+    """The command of every child, with the hosts and ports the services' own settings give.
+
+    Fails, naming the variables, when two services would bind the same port: fetcher and
+    indexer share this environment, so the generic ``AKHBAR_METRICS_PORT`` (which both
+    accept when run alone) is refused here.
+    """
+    from enricher.settings import EnricherSettings
+    from fetcher.settings import FetcherSettings
+    from indexer.settings import IndexerSettings
+
+    if os.environ.get("AKHBAR_METRICS_PORT"):
+        raise SystemExit(
+            "AKHBAR_METRICS_PORT is ambiguous here (fetcher and indexer run in one environment): "
+            "set AKHBAR_FETCHER_METRICS_PORT and/or AKHBAR_INDEXER_METRICS_PORT instead"
+        )
+    fetcher = FetcherSettings(_env_file=env_file)  # type: ignore[call-arg]
+    indexer = IndexerSettings(_env_file=env_file)  # type: ignore[call-arg]
+    enricher = EnricherSettings(_env_file=env_file)  # type: ignore[call-arg]
+    ports = {
+        "AKHBAR_FETCHER_METRICS_PORT": fetcher.metrics_port,
+        "AKHBAR_INDEXER_METRICS_PORT": indexer.metrics_port,
+        **{f"AKHBAR_WEB_PORT + {i}": enricher.web_port + i for i in range(enricher_workers)},
+    }
+    if enricher.web_port + enricher_workers - 1 > 65535:
+        raise SystemExit(f"AKHBAR_WEB_PORT={enricher.web_port} leaves no room for {enricher_workers} workers")
+    seen: dict[int, str] = {}
+    for name, port in ports.items():
+        if port and port in seen:
+            raise SystemExit(f"{seen[port]} and {name} are both {port}: give each service its own port")
+        seen[port] = name
+    commands: dict[str, list[str]] = {
+        "fetcher": [py, "-m", "fetcher", "--sources", sources, "run"],
+        "indexer": [py, "-m", "indexer", "run"],
+    }
+    for i in range(enricher_workers):
+        commands[f"enricher-{i}"] = [
+            py,
+            "-m",
+            "enricher",
+            "worker",
+            "--loglevel",
+            "warn",
+            "--web-port",
+            str(enricher.web_port + i),
+            "--web-host",
+            enricher.web_host,
+        ]
+    return commands
 
 
 def _progress(env: dict[str, str], raw: str, enriched: str, dlqs: list[str], index: str) -> tuple[int, str]:
@@ -105,6 +196,7 @@ def main() -> int:
         help="faust worker processes (default: one per core)",
     )
     args = parser.parse_args()
+    service_commands(sys.executable, "-", args.enricher_workers, env_file=ROOT / ".env")  # ports, first
 
     print("== starting the stack", flush=True)
     stack_env, undo = _stack_up()
@@ -130,24 +222,7 @@ def main() -> int:
         sources = tmp.name
         print(f"== offline demo source on {site.base}/feed.rss", flush=True)
     env.setdefault("AKHBAR_STATE_PATH", str(ROOT / ".state" / "fetcher.sqlite3"))
-    py = sys.executable
-    commands: dict[str, list[str]] = {
-        "fetcher": [py, "-m", "fetcher", "--sources", sources, "run"],
-        "indexer": [py, "-m", "indexer", "run"],
-    }
-    for i in range(args.enricher_workers):
-        commands[f"enricher-{i}"] = [
-            py,
-            "-m",
-            "enricher",
-            "worker",
-            "--loglevel",
-            "warn",
-            "--web-port",
-            str(6066 + i),
-            "--web-host",
-            "127.0.0.1",
-        ]
+    commands = service_commands(sys.executable, sources, args.enricher_workers, env_file=ROOT / ".env")
     children: dict[str, subprocess.Popen[bytes]] = {}
     for name, cmd in commands.items():
         log = (logs / f"{name}.log").open("ab")

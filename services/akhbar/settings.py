@@ -17,7 +17,11 @@ from pydantic_settings import BaseSettings, SettingsConfigDict
 
 class CommonSettings(BaseSettings):
     model_config = SettingsConfigDict(
-        env_prefix="AKHBAR_", env_file=".env", env_ignore_empty=True, extra="ignore"
+        env_prefix="AKHBAR_",
+        env_file=".env",
+        env_ignore_empty=True,
+        extra="ignore",
+        populate_by_name=True,  # FetcherSettings(metrics_port=…) works despite the aliases
     )
 
     kafka_bootstrap_servers: str = Field(
@@ -37,8 +41,13 @@ class CommonSettings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1, description="partitions when Akhbar creates a topic")
     topic_replication: int = Field(default=1, ge=1)
     log_level: str = Field(default="INFO")
-    metrics_port: int = Field(default=0, ge=0, le=65535, description="0 = the service's default port")
-    metrics_host: str = Field(default="127.0.0.1", description="0.0.0.0 inside containers")
+    # The metrics *port* is per service (AKHBAR_FETCHER_METRICS_PORT, AKHBAR_INDEXER_METRICS_PORT,
+    # the enricher's AKHBAR_WEB_PORT): one shared variable made two services on one host collide.
+    metrics_host: str = Field(
+        default="127.0.0.1",
+        description="address the fetcher's and the indexer's /livez /readyz /metrics bind; 0.0.0.0 inside "
+        "containers (the enricher uses AKHBAR_WEB_HOST)",
+    )
     max_message_bytes: int = Field(
         default=1_048_576,
         ge=65_536,

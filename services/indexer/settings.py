@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from pydantic import Field
+from pydantic import AliasChoices, Field
 
 from akhbar.settings import CommonSettings
 
@@ -18,7 +18,15 @@ class IndexerSettings(CommonSettings):
     max_batch_time_ms: int = Field(default=1000, ge=1, description="flush a partial batch after this")
     retry_initial_backoff_ms: int = Field(default=500, ge=1)
     retry_max_backoff_ms: int = Field(default=30_000, ge=1)
-    metrics_port: int = Field(default=9103, ge=0, le=65535)
+    metrics_port: int = Field(
+        default=9103,
+        ge=0,
+        le=65535,
+        # AKHBAR_METRICS_PORT only as a fallback, for an environment that runs the indexer alone
+        # (make run refuses it: there the fetcher and the indexer share one environment)
+        validation_alias=AliasChoices("AKHBAR_INDEXER_METRICS_PORT", "AKHBAR_METRICS_PORT"),
+        description="/livez, /readyz, /health and /metrics (0 = any free port)",
+    )
     group_stall_s: float = Field(
         default=330.0,
         gt=0,
