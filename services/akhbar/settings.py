@@ -76,7 +76,7 @@ class CommonSettings(BaseSettings):
         description="stop consuming (and report not ready) once this share of the last "
         "dlq_brake_window messages was dead-lettered: a bad release, not bad data",
     )
-    dlq_brake_window: int = Field(default=200, ge=10, description="messages the brake looks back over")
+    dlq_brake_window: int = Field(default=1000, ge=10, description="messages the brake looks back over")
     stall_after_s: float = Field(
         default=60.0,
         gt=0,
