@@ -120,7 +120,8 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     server = serve_observability(settings.metrics_host, settings.metrics_port, health)
     log.info("observability on /livez, /readyz and /metrics", extra={"address": server_url(server)})
     producer = ReliableProducer(
-        lambda: make_producer(settings, client_id="akhbar-fetcher", max_block_ms=5000),
+        # linger 2 ms: each article waits for its own ack before the next one of its source is sent
+        lambda: make_producer(settings, client_id="akhbar-fetcher", max_block_ms=5000, linger_ms=2),
         client="akhbar-fetcher",
     )
     state = FetcherState(settings.state_path)
@@ -137,6 +138,7 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
         rejected_retry_s=settings.rejected_retry_s,
         max_article_bytes=raw_article_budget(settings.max_message_bytes),
         max_timeouts_per_url=settings.max_timeouts_per_url,
+        concurrency=settings.fetch_concurrency,
         broker_status=health.set_connected,
     )
     run = _Run(poller, state, health, SourceBackoff(settings.max_source_backoff_s))

@@ -30,6 +30,7 @@ import asyncio
 import hashlib
 import logging
 import time
+from collections import deque
 from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
@@ -46,7 +47,7 @@ from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
 from fetcher.errors import RepeatedTimeouts, SourceUnavailable
 from fetcher.extract import ExtractedArticle, extract_article
 from fetcher.feeds import Discovered, parse_feed, parse_sitemap
-from fetcher.http import PoliteClient, RequestPolicy
+from fetcher.http import FetchResult, PoliteClient, RequestPolicy
 from fetcher.publish import ArticleSink, LetterSink
 from fetcher.sources import Source, SourceKind
 from fetcher.state import FetcherState
@@ -91,6 +92,18 @@ class PollSummary:
         return asdict(self)
 
 
+@dataclass
+class _Prepared:
+    """A page fetched and extracted, waiting for its turn to be published."""
+
+    url: str
+    previous_hash: str | None
+    refetch: bool
+    body: bytes
+    result: FetchResult
+    extracted: ExtractedArticle
+
+
 class SourcePoller:
     def __init__(
         self,
@@ -104,6 +117,7 @@ class SourcePoller:
         rejected_retry_s: float = 86_400.0,
         max_article_bytes: int = raw_article_budget(_DEFAULT_MAX_MESSAGE_BYTES),
         max_timeouts_per_url: int = 3,
+        concurrency: int = 8,
         broker_status: BrokerStatus | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -118,6 +132,7 @@ class SourcePoller:
         self._feed_failures: dict[str, str] = {}
         self._max_article_bytes = max_article_bytes
         self._max_timeouts = max_timeouts_per_url
+        self._concurrency = max(1, concurrency)
         self._broker_status = broker_status or (lambda ok, error: None)
         self._clock = clock or (lambda: datetime.now(UTC))
 
@@ -141,11 +156,24 @@ class SourcePoller:
             return summary
         summary.discovered = len(links)
         seen_urls: set[str] = set()
+        unique = []
         for link in links[: self._max_articles]:
-            if link.url in seen_urls:
-                continue
-            seen_urls.add(link.url)
-            await self._article(source, policy, link, summary)
+            if link.url not in seen_urls:
+                seen_urls.add(link.url)
+                unique.append(link)
+        # Up to `concurrency` pages are fetched and extracted ahead; they are published one by one in
+        # link order. A failure or a cancellation (SIGTERM) cancels what was fetched ahead, unpublished.
+        ahead: deque[tuple[Discovered, asyncio.Task[_Prepared | None]]] = deque()
+        try:
+            for link in unique:
+                ahead.append((link, asyncio.ensure_future(self._prepare(source, policy, link, summary))))
+                if len(ahead) >= self._concurrency:
+                    await self._publish_next(source, ahead, summary)
+            while ahead:
+                await self._publish_next(source, ahead, summary)
+        finally:
+            for _, task in ahead:
+                task.cancel()
         self._state.record_poll(source.name)
         log.info("polled", extra=summary.as_dict())
         return summary
@@ -194,6 +222,17 @@ class SourcePoller:
             self._state.save_validators(url, result.etag, result.last_modified)
         return links
 
+    async def _publish_next(
+        self,
+        source: Source,
+        ahead: deque[tuple[Discovered, asyncio.Task[_Prepared | None]]],
+        summary: PollSummary,
+    ) -> None:
+        link, task = ahead.popleft()
+        prepared = await task
+        if prepared is not None:
+            await self._publish(source, link, prepared, summary)
+
     async def _feed_failed(
         self, source: Source, url: str, err: Exception, body: bytes, summary: PollSummary
     ) -> None:
@@ -211,23 +250,31 @@ class SourcePoller:
     async def _article(
         self, source: Source, policy: RequestPolicy, link: Discovered, summary: PollSummary
     ) -> None:
+        prepared = await self._prepare(source, policy, link, summary)
+        if prepared is not None:
+            await self._publish(source, link, prepared, summary)
+
+    async def _prepare(
+        self, source: Source, policy: RequestPolicy, link: Discovered, summary: PollSummary
+    ) -> _Prepared | None:
+        """Fetch and extract one page (runs concurrently with other pages); None when settled here."""
         try:
             url = canonicalize_url(link.url)
         except ValueError as err:
             await self._dead_letter(source, link.url, ExtractionError(f"bad URL: {err}", url=link.url), b"")
             summary.dead_lettered += 1
-            return
+            return None
         refetch = source.kind is SourceKind.ARTICLE
         previous_hash = self._state.seen_hash(url)
         if previous_hash is not None and not refetch:
             summary.unchanged += 1
             ARTICLES.labels(source.name, "skipped_seen").inc()
-            return
+            return None
         rejected_at = self._state.rejected_since(url)
         if rejected_at is not None and time.time() - rejected_at < self._rejected_retry_s:
             summary.skipped_rejected += 1
             ARTICLES.labels(source.name, "skipped_rejected").inc()
-            return
+            return None
         body = b""
         etag, modified = self._state.validators(link.url) if refetch and previous_hash else (None, None)
         try:
@@ -238,7 +285,7 @@ class SourcePoller:
             if result.not_modified:
                 summary.unchanged += 1
                 ARTICLES.labels(source.name, "skipped_unchanged").inc()
-                return
+                return None
             body = result.body
             # On a worker thread: a multi-megabyte page takes seconds to parse, and the loop keeps
             # beating (/livez), fetching for other sources and answering SIGTERM meanwhile.
@@ -252,17 +299,22 @@ class SourcePoller:
             )
         except SourceUnavailable as err:
             await self._unavailable(source, link.url, url, err, summary)
-            return
+            return None
         except PermanentError as err:
             await self._dead_letter(source, link.url, err, body, remember=url)
             summary.dead_lettered += 1
-            return
+            return None
         except Exception as err:  # a bug or a page that trips a library: never lose the poll over one page
             log.exception("unexpected failure extracting a page", extra={"url": link.url})
             await self._dead_letter(source, link.url, err, body, remember=url, kind="internal")
             summary.dead_lettered += 1
-            return
-        article, fingerprint = self._to_raw(source, link, url, extracted)
+            return None
+        return _Prepared(url, previous_hash, refetch, body, result, extracted)
+
+    async def _publish(self, source: Source, link: Discovered, p: _Prepared, summary: PollSummary) -> None:
+        """Dedup, cut, publish and remember one page: in link order, so first seen wins (D7)."""
+        url, previous_hash, refetch, body, result = p.url, p.previous_hash, p.refetch, p.body, p.result
+        article, fingerprint = self._to_raw(source, link, url, p.extracted)
         if previous_hash is not None and previous_hash == article.content_hash:
             summary.unchanged += 1
             ARTICLES.labels(source.name, "skipped_unchanged").inc()

@@ -67,6 +67,12 @@ class FetcherSettings(CommonSettings):
     )
     robots_ttl_s: float = Field(default=86_400.0, gt=0, description="how long a robots.txt is cached")
     per_host_concurrency: int = Field(default=2, ge=1)
+    fetch_concurrency: int = Field(
+        default=8,
+        ge=1,
+        description="pages of one source fetched and extracted ahead while earlier ones are published "
+        "(in feed order); per_host_concurrency still bounds requests to one host",
+    )
     politeness_delay_s: float = Field(default=1.0, ge=0, description="between two requests to one host")
     max_articles_per_poll: int = Field(default=200, ge=1, description="per source and poll")
     dedup_max_items: int = Field(
