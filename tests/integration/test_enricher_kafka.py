@@ -138,3 +138,52 @@ def test_worker_enriches_or_dead_letters_every_kind_of_message(
     assert "akhbar_consumer_lag{" in metrics[1]
     assert worker.returncode == 0, log
     assert shutdown_s < 15, f"SIGTERM took {shutdown_s:.1f} s"
+
+
+def test_with_fausts_own_web_server_the_same_endpoints_answer(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path, python: str, free_port: int
+) -> None:
+    """`--with-web` (or faust's own CLI): faust's web server answers /readyz and /metrics itself."""
+    env = {
+        **os.environ,
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "AKHBAR_TOPIC_RAW": f"{unique_name}.raw",
+        "AKHBAR_TOPIC_ENRICHED": f"{unique_name}.enriched",
+        "AKHBAR_TOPIC_DLQ_ENRICHER": f"{unique_name}.dlq",
+        "AKHBAR_APP_ID": f"{unique_name}-enricher",
+        "AKHBAR_DATA_DIR": str(tmp_path / "faust"),
+    }
+    cmd = [
+        python,
+        "-m",
+        "enricher",
+        "worker",
+        "--with-web",
+        "--loglevel",
+        "warn",
+        "--web-port",
+        str(free_port),
+    ]
+    worker = subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+    base = f"http://127.0.0.1:{free_port}"
+    try:
+        deadline = time.monotonic() + 90
+        ready: tuple[int, str] = (0, "")
+        while time.monotonic() < deadline and worker.poll() is None:
+            try:
+                ready = get(f"{base}/readyz")
+            except OSError:
+                ready = (0, "")
+            if ready[0] == 200:
+                break
+            time.sleep(0.5)
+        metrics = get(f"{base}/metrics")
+        live = get(f"{base}/livez")
+    finally:
+        worker.send_signal(signal.SIGTERM)
+        out, _ = worker.communicate(timeout=60)
+    log = out.decode("utf-8", "replace")[-3000:]
+    assert ready[0] == 200 and json.loads(ready[1])["service"] == "enricher", log
+    assert live[0] == 200, log
+    assert metrics[0] == 200 and "akhbar_ready" in metrics[1], log
+    assert worker.returncode == 0, log
