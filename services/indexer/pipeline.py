@@ -406,7 +406,8 @@ class BatchIndexer:
         if self._retry_at is None and assigned:
             self._consumer.pause(*assigned)
             PAUSED.set(1)
-        delay = self._backoff_s * (0.5 + random.random())  # full jitter around the current step
+        # jitter around the current step, never past the cap: the cap bounds recovery after an outage
+        delay = min(self._backoff_s * (0.5 + random.random()), self._settings.retry_max_backoff_ms / 1000)
         self._retry_at = self._clock() + delay
         self._backoff_s = min(self._backoff_s * 2, self._settings.retry_max_backoff_ms / 1000)
         self._heartbeat.detail["paused"] = True

@@ -17,7 +17,12 @@ class IndexerSettings(CommonSettings):
     max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="bytes per bulk request")
     max_batch_time_ms: int = Field(default=1000, ge=1, description="flush a partial batch after this")
     retry_initial_backoff_ms: int = Field(default=500, ge=1)
-    retry_max_backoff_ms: int = Field(default=30_000, ge=1)
+    retry_max_backoff_ms: int = Field(
+        default=5_000,
+        ge=1,
+        description="longest wait between two bulk attempts while Elasticsearch is down: the most "
+        "indexing lags behind it once it answers again (a paused consumer costs only a poll)",
+    )
     metrics_port: int = Field(
         default=9103,
         ge=0,

@@ -76,7 +76,11 @@ class CaseRun:
         extra_env: dict[str, str] | None = None,
     ) -> None:
         self.row, self.names, self.kafka, self.es = row, names, kafka, es
-        self.site = StreamSite(n, rate, seed=zlib.crc32(names.prefix.encode()) % 10_000).start()
+        # The feed keeps every article of the run (like a day's news sitemap). With a window shorter
+        # than an outage (500 items = 25 s at 20/s), items leave the feed while the broker is down
+        # and are never seen by the fetcher: lost at the source, which only an outbox could avoid.
+        seed = zlib.crc32(names.prefix.encode()) % 10_000
+        self.site = StreamSite(n, rate, seed=seed, window=max(500, n)).start()
         sources = (
             "sources:\n" + stream_source(self.site) + (extra_sources(self.site) if extra_sources else "")
         )
