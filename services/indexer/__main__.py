@@ -23,7 +23,14 @@ from kafka import KafkaConsumer
 
 from akhbar.errors import TransientError
 from akhbar.es import make_es, wait_for_es
-from akhbar.kafka import DeadLetterPublisher, ReliableProducer, ensure_topics, make_consumer, make_producer
+from akhbar.kafka import (
+    DeadLetterPublisher,
+    ReliableProducer,
+    await_partitions,
+    ensure_topics,
+    make_consumer,
+    make_producer,
+)
 from akhbar.logs import configure_logging
 from akhbar.observability import ServiceHealth, serve_observability, server_url
 from akhbar.replay import ReplayFilter, replay_dead_letters
@@ -48,12 +55,14 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
     )
 
     def new_consumer() -> KafkaConsumer:
-        return make_consumer(
+        consumer = make_consumer(
             settings,
             group_id=settings.group_id,
             client_id="akhbar-indexer",
             max_poll_records=settings.max_batch_size,
         )
+        await_partitions(consumer, settings.topic_enriched)  # join only with the topic's metadata
+        return consumer
 
     consumer = new_consumer()
     indexer = BatchIndexer(
