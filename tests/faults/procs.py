@@ -228,7 +228,8 @@ class Pipeline:
                 return time.monotonic() - started
             self.check_alive(allow_dead)
             if time.monotonic() - started > timeout_s:
-                raise WaitTimeout(f"timed out after {timeout_s:.0f} s waiting for {what}")
+                health = {n: sv.readyz() for n, sv in self.services.items() if sv.alive()}
+                raise WaitTimeout(f"timed out after {timeout_s:.0f} s waiting for {what}; /readyz: {health}")
             time.sleep(0.25)
 
     def wait_ready(self, *names: str, timeout_s: float = 90.0) -> None:
