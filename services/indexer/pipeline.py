@@ -273,23 +273,11 @@ class BatchIndexer:
             return
         silent_s = now - self._unfetched_since
         if silent_s > self._settings.fetch_stall_s:
-            if not self._has_unread(assignment):  # a quiet topic: nothing to fetch, nothing wrong
-                self._unfetched_since = now
-                return
             self._rebuild(
                 f"kafka consumer assigned but never fetched for {silent_s:.0f} s",
                 "kafka consumer holds partitions but has fetched nothing; replacing it",
                 now,
             )
-
-    def _has_unread(self, assignment: set[TopicPartition]) -> bool:
-        """Whether the log ends past where this group stands on any assigned partition (one request)."""
-        try:
-            ends = self._consumer.end_offsets(list(assignment))
-            committed = {tp: self._consumer.committed(tp) for tp in assignment}
-        except (AttributeError, KafkaError):
-            return False
-        return any(end > (committed.get(tp) or 0) for tp, end in ends.items())
 
     def _rebuild(self, error: str, message: str, now: float) -> None:
         CONSUMER_REBUILDS.inc()
@@ -297,13 +285,12 @@ class BatchIndexer:
         log.error(message, extra={"topics": topics, "reason": error})
         if self._consumer_factory is None:
             raise BrokerUnavailable(error)
-        # nothing uncommitted is lost: whoever gets the partitions re-reads from the last commit.
-        # Dropped first, so the revocation on close has nothing to flush from the client's IO thread.
-        self._batch = Batch()
         try:
             self._consumer.close(autocommit=False, timeout_ms=5000)
         except Exception as err:  # a wedged client may not close cleanly; it is dropped anyway
             log.warning("closing the wedged consumer failed", extra={"error": repr(err)})
+        # nothing uncommitted is lost: whoever gets the partitions re-reads from the last commit
+        self._batch = Batch()
         self._committed.clear()
         self._consumer = self._consumer_factory()
         self._consumer.subscribe(topics, listener=self.rebalance_listener())

@@ -108,14 +108,6 @@ class SilentConsumer(StandInConsumer):
     def highwater(self, tp: TopicPartition) -> int | None:
         return self._high
 
-    def end_offsets(self, tps: list[TopicPartition]) -> dict[TopicPartition, int]:
-        return dict.fromkeys(tps, self.unread)
-
-    def committed(self, tp: TopicPartition) -> int | None:
-        return None
-
-    unread = 5
-
 
 def test_an_assigned_consumer_that_never_fetches_is_replaced() -> None:
     silent, fresh = SilentConsumer(None), SilentConsumer(0)
@@ -133,19 +125,3 @@ def test_an_assigned_consumer_that_never_fetches_is_replaced() -> None:
     assert made == [fresh] and silent.closed and indexer.consumer is fresh
     assert 7 <= silent.polls <= 9  # replaced once more than 30 s (5 s a poll) passed without a fetch
     assert not fresh.closed  # a consumer whose fetches answer (high watermark 0) is kept
-
-
-def test_a_silent_consumer_on_a_quiet_topic_is_left_alone() -> None:
-    quiet = SilentConsumer(None)
-    quiet.unread = 0  # nothing in the log to fetch: no high watermark is expected yet
-    indexer = BatchIndexer(
-        quiet,
-        None,
-        None,
-        IndexerSettings(fetch_stall_s=30.0),
-        clock=Clock(),  # type: ignore[arg-type]
-        consumer_factory=lambda: pytest.fail("a consumer with nothing to fetch must not be replaced"),
-    )
-    quiet.on_poll = lambda c: indexer.stop() if c.polls >= 40 else None  # 200 s
-    indexer.run()
-    assert quiet.polls == 40 and not quiet.closed
