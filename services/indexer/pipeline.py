@@ -144,7 +144,6 @@ class BatchIndexer:
         # raise BrokerUnavailable instead and let the supervisor restart the process
         self._consumer_factory = consumer_factory
         self._unassigned_since: float | None = None
-        self._unfetched_since: float | None = None
         self._es = es
         self._dlq = dlq
         self._settings = settings
@@ -184,7 +183,6 @@ class BatchIndexer:
                 last_activity = now  # idle time counts only once partitions are assigned
             self._report(assignment, now)
             self._watch_group(assigned, now)
-            self._watch_fetch(assignment, now)
             if self._brake.engaged:
                 continue  # stopped on purpose: poll (stay in the group), settle nothing, commit nothing
             try:
@@ -246,45 +244,14 @@ class BatchIndexer:
         stalled_s = now - self._unassigned_since
         if stalled_s <= self._settings.group_stall_s or group_member_stable(self._consumer) is not False:
             return
-        self._rebuild(
-            f"kafka consumer wedged in its group join for {stalled_s:.0f} s",
-            "kafka consumer has had no partitions and no stable group membership; replacing it",
-            now,
-        )
-
-    def _watch_fetch(self, assignment: set[TopicPartition], now: float) -> None:
-        """Replace a consumer that holds partitions but has had no fetch answer for any of them
-        for ``fetch_stall_s``: every fetch response, even an empty one, carries the high watermark,
-        so none known means the client never fetched (kafka-python 3.0.12 was seen, in the fault
-        suite, assigned and silent for minutes while the topic filled). Paused partitions keep the
-        watermark of their last fetch, so back-pressure never trips this."""
-        if not assignment:
-            self._unfetched_since = None
-            return
-        try:
-            known = any(self._consumer.highwater(tp) is not None for tp in assignment)
-        except (AttributeError, KafkaError):  # another client version, or a partition moved away
-            return
-        if known:
-            self._unfetched_since = None
-            return
-        if self._unfetched_since is None:
-            self._unfetched_since = now
-            return
-        silent_s = now - self._unfetched_since
-        if silent_s > self._settings.fetch_stall_s:
-            self._rebuild(
-                f"kafka consumer assigned but never fetched for {silent_s:.0f} s",
-                "kafka consumer holds partitions but has fetched nothing; replacing it",
-                now,
-            )
-
-    def _rebuild(self, error: str, message: str, now: float) -> None:
         CONSUMER_REBUILDS.inc()
         topics = sorted(self._consumer.subscription() or ())
-        log.error(message, extra={"topics": topics, "reason": error})
+        log.error(
+            "kafka consumer has had no partitions and no stable group membership; replacing it",
+            extra={"stalled_s": round(stalled_s), "topics": topics},
+        )
         if self._consumer_factory is None:
-            raise BrokerUnavailable(error)
+            raise BrokerUnavailable(f"kafka consumer wedged in its group join for {stalled_s:.0f} s")
         try:
             self._consumer.close(autocommit=False, timeout_ms=5000)
         except Exception as err:  # a wedged client may not close cleanly; it is dropped anyway
@@ -295,7 +262,6 @@ class BatchIndexer:
         self._consumer = self._consumer_factory()
         self._consumer.subscribe(topics, listener=self.rebalance_listener())
         self._unassigned_since = now
-        self._unfetched_since = None
 
     def stop(self) -> None:
         """Signal-safe: the loop finishes its current step, flushes once and exits."""

@@ -32,12 +32,6 @@ class IndexerSettings(CommonSettings):
         validation_alias=AliasChoices("AKHBAR_INDEXER_METRICS_PORT", "AKHBAR_METRICS_PORT"),
         description="/livez, /readyz, /health and /metrics (0 = any free port)",
     )
-    fetch_stall_s: float = Field(
-        default=30.0,
-        gt=0,
-        description="rebuild the Kafka consumer when it holds partitions but no fetch has answered for "
-        "any of them for this long (a silent kafka-python 3.0.12 client; see pipeline._watch_fetch)",
-    )
     group_stall_s: float = Field(
         default=330.0,
         gt=0,

@@ -228,8 +228,7 @@ class Pipeline:
                 return time.monotonic() - started
             self.check_alive(allow_dead)
             if time.monotonic() - started > timeout_s:
-                health = {n: sv.readyz() for n, sv in self.services.items() if sv.alive()}
-                raise WaitTimeout(f"timed out after {timeout_s:.0f} s waiting for {what}; /readyz: {health}")
+                raise WaitTimeout(f"timed out after {timeout_s:.0f} s waiting for {what}")
             time.sleep(0.25)
 
     def wait_ready(self, *names: str, timeout_s: float = 90.0) -> None:

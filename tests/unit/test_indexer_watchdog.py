@@ -96,32 +96,3 @@ def test_without_a_factory_a_wedged_consumer_stops_the_process() -> None:
     indexer = make_indexer(wedged, None)
     with pytest.raises(BrokerUnavailable, match="wedged in its group join"):
         indexer.run(idle_exit_s=10.0)
-
-
-class SilentConsumer(StandInConsumer):
-    """Assigned, stable, and never answered by a fetch: no high watermark for any partition."""
-
-    def __init__(self, high: int | None) -> None:
-        super().__init__(assigned=True, coordinator_id=1, state=MemberState.STABLE)
-        self._high = high
-
-    def highwater(self, tp: TopicPartition) -> int | None:
-        return self._high
-
-
-def test_an_assigned_consumer_that_never_fetches_is_replaced() -> None:
-    silent, fresh = SilentConsumer(None), SilentConsumer(0)
-    made: list[StandInConsumer] = []
-    indexer = BatchIndexer(
-        silent,
-        None,
-        None,
-        IndexerSettings(fetch_stall_s=30.0),
-        clock=Clock(),  # type: ignore[arg-type]
-        consumer_factory=lambda: made.append(fresh) or fresh,
-    )
-    fresh.on_poll = lambda c: indexer.stop() if c.polls >= 20 else None
-    indexer.run()
-    assert made == [fresh] and silent.closed and indexer.consumer is fresh
-    assert 7 <= silent.polls <= 9  # replaced once more than 30 s (5 s a poll) passed without a fetch
-    assert not fresh.closed  # a consumer whose fetches answer (high watermark 0) is kept
