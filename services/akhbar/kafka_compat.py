@@ -1,4 +1,4 @@
-"""A bounded wait for kafka-python 3.0.12's cross-thread calls.
+"""Two defences for kafka-python 3.0.12: a bounded cross-thread wait, and a group join that finishes.
 
 In kafka-python 3.x every network call of a producer or consumer runs on the client's IO thread;
 the caller waits in ``NetworkSelector.run()`` on a ``threading.Event`` *without a timeout*. CI saw
@@ -11,6 +11,17 @@ Until one does, :func:`apply` replaces ``NetworkSelector.run`` for the pinned 3.
 caller re-sends the wake-up every ``NUDGE_S`` while it waits (a lost wake-up then costs
 half a second, not the process), and gives up after ``RUN_TIMEOUT_S`` with ``KafkaTimeoutError``
 (translated to ``BrokerUnavailable`` by :mod:`akhbar.kafka`). Any other version is left alone.
+
+The second defence closes a join that 3.0.12 can leave half done for ever (seen in about half the
+runs of the fault suite's SIGTERM case, and most likely the "stopped heart-beating after a
+rebalance" seen in CI on 2026-11-29). When the group leader rejoins because the topic metadata
+changed (the first metadata answer after subscribing lists the topic's partitions), the metadata
+mismatch is the only thing that says "rejoin"; ``_perform_assignment`` clears it as soon as the
+leader has computed the assignment, *before* the SyncGroup answer arrives. If ``poll(timeout_ms=100)``
+runs out in that window, the join task is left in flight and the next poll asks ``need_rejoin()``,
+gets False and never awaits it: the member stays REBALANCING with heart-beats disabled, keeps its
+old assignment on paper and never fetches (the Java client counts a pending join as "rejoin needed
+or pending"). :func:`apply` makes ``need_rejoin`` say True while a join task is pending, as Java does.
 """
 
 from __future__ import annotations
@@ -20,6 +31,7 @@ import time
 from typing import Any
 
 import kafka
+from kafka.coordinator import consumer as _consumer_coordinator
 from kafka.errors import KafkaTimeoutError
 from kafka.net import selector as _selector
 
@@ -67,11 +79,21 @@ def _bounded_run(self: Any, coro: Any, *args: Any) -> Any:
     return state["value"]
 
 
+_original_need_rejoin = _consumer_coordinator.ConsumerCoordinator.need_rejoin
+
+
+def _need_rejoin_or_pending(self: Any) -> bool:
+    # A join task left by a poll that timed out is awaited (or, when done, replaced by a fresh
+    # JoinGroup) on the next poll instead of being forgotten half way.
+    return bool(_original_need_rejoin(self)) or getattr(self, "_join_task", None) is not None
+
+
 def apply() -> bool:
-    """Install the bounded wait; True when it is in place (idempotent)."""
+    """Install both defences; True when they are in place (idempotent)."""
     if kafka.__version__ != PATCHED_VERSION:
         return False
     _selector.NetworkSelector.run = _bounded_run
+    _consumer_coordinator.ConsumerCoordinator.need_rejoin = _need_rejoin_or_pending
     return True
 
 

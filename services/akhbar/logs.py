@@ -14,8 +14,11 @@ _RENAME = {"asctime": "time", "levelname": "level", "name": "logger"}
 _NOISY = ("kafka", "aiokafka", "elastic_transport", "httpx", "httpcore", "faust", "mode")
 
 
-def logging_dict_config(service: str, level: str = "INFO") -> dict[str, Any]:
-    """The same set-up as :func:`configure_logging`, as a dictConfig (faust takes this form)."""
+def logging_dict_config(service: str, level: str = "INFO", client_level: str = "WARNING") -> dict[str, Any]:
+    """The same set-up as :func:`configure_logging`, as a dictConfig (faust takes this form).
+
+    Client libraries log at ``client_level`` (never below the service's own level unless asked):
+    debugging a consumer that holds partitions and fetches nothing needs kafka's DEBUG lines."""
     return {
         "version": 1,
         "disable_existing_loggers": False,
@@ -32,11 +35,9 @@ def logging_dict_config(service: str, level: str = "INFO") -> dict[str, Any]:
             "stderr": {"class": "logging.StreamHandler", "formatter": "json", "stream": "ext://sys.stderr"}
         },
         "root": {"handlers": ["stderr"], "level": level.upper()},
-        "loggers": {
-            name: {"level": max(logging.WARNING, logging.getLevelName(level.upper()))} for name in _NOISY
-        },
+        "loggers": {name: {"level": logging.getLevelName(client_level.upper())} for name in _NOISY},
     }
 
 
-def configure_logging(service: str, level: str = "INFO") -> None:
-    logging.config.dictConfig(logging_dict_config(service, level))
+def configure_logging(service: str, level: str = "INFO", client_level: str = "WARNING") -> None:
+    logging.config.dictConfig(logging_dict_config(service, level, client_level))

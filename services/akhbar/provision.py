@@ -190,7 +190,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-elasticsearch", action="store_true", help="leave Elasticsearch alone")
     args = parser.parse_args(argv)
     settings = ProvisionSettings()
-    configure_logging("provision", settings.log_level)
+    configure_logging("provision", settings.log_level, settings.client_log_level)
     try:
         if not args.skip_kafka:
             provision_topics(settings)

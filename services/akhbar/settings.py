@@ -41,6 +41,11 @@ class CommonSettings(BaseSettings):
     topic_partitions: int = Field(default=3, ge=1, description="partitions when Akhbar creates a topic")
     topic_replication: int = Field(default=1, ge=1)
     log_level: str = Field(default="INFO")
+    client_log_level: str = Field(
+        default="WARNING",
+        description="level of the client libraries' loggers (kafka, aiokafka, elastic_transport, httpx, "
+        "faust, mode); DEBUG shows every fetch and heartbeat of the Kafka client",
+    )
     # The metrics *port* is per service (AKHBAR_FETCHER_METRICS_PORT, AKHBAR_INDEXER_METRICS_PORT,
     # the enricher's AKHBAR_WEB_PORT): one shared variable made two services on one host collide.
     metrics_host: str = Field(

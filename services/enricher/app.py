@@ -41,7 +41,7 @@ app = faust.App(
     topic_allow_declare=True,
     broker_commit_every=settings.batch_size,
     stream_wait_empty=True,
-    logging_config=logging_dict_config("enricher", settings.log_level),
+    logging_config=logging_dict_config("enricher", settings.log_level, settings.client_log_level),
 )
 
 

@@ -223,7 +223,7 @@ def main(argv: list[str] | None = None) -> int:
     )
     fetch.add_argument("--timezone", default="UTC", help="site timezone for dates written without an offset")
     args = parser.parse_args(argv)
-    configure_logging("fetcher", settings.log_level)
+    configure_logging("fetcher", settings.log_level, settings.client_log_level)
     try:
         if args.command == "fetch":
             doc = asyncio.run(_fetch_one(settings, args.url, args.allow_private, args.timezone))

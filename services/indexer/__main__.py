@@ -254,7 +254,7 @@ def main(argv: list[str] | None = None) -> int:
         settings = settings.model_copy(
             update={"max_batch_size": args.max_batch_size, "max_batch_time_ms": args.max_batch_time_ms}
         )
-    configure_logging("indexer", settings.log_level)
+    configure_logging("indexer", settings.log_level, settings.client_log_level)
     try:
         if args.command == "search":
             return _search(args, settings)

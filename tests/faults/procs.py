@@ -186,6 +186,8 @@ class Pipeline:
             "AKHBAR_CONNECT_TIMEOUT_S": "2",
             "AKHBAR_MAX_RETRIES": "1",
             "AKHBAR_LOG_LEVEL": "INFO",
+            # FAULTS_CLIENT_LOG_LEVEL=DEBUG: every fetch and heartbeat of the clients in the logs
+            "AKHBAR_CLIENT_LOG_LEVEL": os.environ.get("FAULTS_CLIENT_LOG_LEVEL", "WARNING"),
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }

@@ -39,16 +39,7 @@ def test_kill9_enricher_mid_stream(make_case: Any, row: Row) -> None:
     assert recovery <= RECOVERY_MAX_S, f"enricher resumed {recovery:.1f} s after its restart"
 
 
-# Known open defect (issue 12, session-6 note): in about half the runs of this file the indexer
-# started for the indexer case holds its partitions and never settles a document (kafka-python
-# 3.0.12; no high watermark ever known). Marked, not hidden: the run says XFAIL or XPASS.
-_SILENT_INDEXER = pytest.mark.xfail(
-    reason="kafka-python 3.0.12: a fresh indexer sometimes holds its partitions and never fetches",
-    strict=False,
-)
-
-
-@pytest.mark.parametrize("service", ["fetcher", "enricher", pytest.param("indexer", marks=_SILENT_INDEXER)])
+@pytest.mark.parametrize("service", ["fetcher", "enricher", "indexer"])
 def test_sigterm_under_load(make_case: Any, row: Row, service: str) -> None:
     row.case = f"sigterm_{service}_under_load"
     case = make_case()
