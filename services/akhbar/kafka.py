@@ -19,7 +19,7 @@ from collections.abc import Callable, Iterable
 from typing import Any
 
 from kafka import KafkaConsumer, KafkaProducer
-from kafka.admin import KafkaAdminClient, NewTopic
+from kafka.admin import ConfigResource, ConfigResourceType, KafkaAdminClient, NewTopic
 from kafka.errors import KafkaError, TopicAlreadyExistsError
 from kafka.errors import MessageSizeTooLargeError as _TooLarge
 from prometheus_client import Counter
@@ -150,14 +150,36 @@ def partition_lag(
     return lag
 
 
+SOURCE_OF_TRUTH_CONFIG = {"cleanup.policy": "compact", "retention.ms": "-1"}
+"""The enriched topic's retention: the latest revision of every article, kept for good."""
+
+
+def topic_config(settings: CommonSettings, topic: str) -> dict[str, str]:
+    """The topic's configuration entries that differ from the broker's defaults (describe_configs)."""
+    try:
+        admin = KafkaAdminClient(bootstrap_servers=_servers(settings), client_id="akhbar-admin")
+    except KafkaError as err:
+        raise BrokerUnavailable(f"cannot reach Kafka at {_servers(settings)}: {err}") from err
+    try:
+        described = admin.describe_configs([ConfigResource(ConfigResourceType.TOPIC, topic)])
+    except KafkaError as err:
+        raise BrokerUnavailable(f"cannot describe topic {topic}: {err}") from err
+    finally:
+        admin.close()
+    entries = (described or {}).get("topic", {}).get(topic, {})
+    return {name: str(entry.get("value")) for name, entry in entries.items() if isinstance(entry, dict)}
+
+
 def ensure_topics(
     settings: CommonSettings, names: Iterable[str], *, compacted: Iterable[str] = (), timeout_s: float = 60.0
 ) -> None:
     """Create missing topics (idempotent), retrying while the broker starts.
 
-    New topics get ``max.message.bytes`` matching the size policy (akhbar.limits).
+    New topics get ``max.message.bytes`` matching the size policy (akhbar.limits). The enriched
+    topic, whoever creates it (a service, the init job, a test), is compacted by article id and
+    never expires (:data:`SOURCE_OF_TRUTH_CONFIG`): a reindex rebuilds every article from it (D6).
     """
-    compacted = set(compacted)
+    compacted = set(compacted) | {settings.topic_enriched}
     wanted = list(dict.fromkeys(names))
     deadline = time.monotonic() + timeout_s
     last_error: Exception | None = None
@@ -177,7 +199,7 @@ def ensure_topics(
                     replication_factor=settings.topic_replication,
                     topic_configs={
                         "max.message.bytes": str(kafka_limit(settings.max_message_bytes)),
-                        **({"cleanup.policy": "compact"} if name in compacted else {}),
+                        **(SOURCE_OF_TRUTH_CONFIG if name in compacted else {}),
                     },
                 )
                 for name in wanted

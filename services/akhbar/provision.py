@@ -36,9 +36,10 @@ from pydantic import Field, SecretStr, field_validator
 
 from akhbar.errors import BrokerUnavailable, SearchUnavailable
 from akhbar.es import make_es, wait_for_es
-from akhbar.kafka import ensure_topics
+from akhbar.kafka import SOURCE_OF_TRUTH_CONFIG, ensure_topics
 from akhbar.limits import kafka_limit
 from akhbar.logs import configure_logging
+from akhbar.settings import load_settings
 from indexer.index_admin import ensure_index
 from indexer.settings import IndexerSettings
 
@@ -93,11 +94,7 @@ def topic_configs(settings: ProvisionSettings) -> dict[str, dict[str, str]]:
     return {
         settings.topic_raw: deleted_after(settings.raw_retention_ms),
         # keyed by article id: the latest version of every article, kept for good (the reindex source)
-        settings.topic_enriched: {
-            "cleanup.policy": "compact",
-            "retention.ms": "-1",
-            "max.message.bytes": limit,
-        },
+        settings.topic_enriched: {**SOURCE_OF_TRUTH_CONFIG, "max.message.bytes": limit},
         settings.topic_dlq_fetcher: deleted_after(settings.dlq_retention_ms),
         settings.topic_dlq_enricher: deleted_after(settings.dlq_retention_ms),
         settings.topic_dlq_indexer: deleted_after(settings.dlq_retention_ms),
@@ -125,9 +122,7 @@ def indexer_role(settings: IndexerSettings) -> dict[str, object]:
 
 def provision_topics(settings: ProvisionSettings) -> None:
     wanted = topic_configs(settings)
-    ensure_topics(
-        settings, list(wanted), compacted=[settings.topic_enriched], timeout_s=settings.provision_timeout_s
-    )
+    ensure_topics(settings, list(wanted), timeout_s=settings.provision_timeout_s)
     servers = [s.strip() for s in settings.kafka_bootstrap_servers.split(",") if s.strip()]
     try:
         admin = KafkaAdminClient(bootstrap_servers=servers, client_id="akhbar-provision")
@@ -189,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-kafka", action="store_true", help="leave the topics alone")
     parser.add_argument("--skip-elasticsearch", action="store_true", help="leave Elasticsearch alone")
     args = parser.parse_args(argv)
-    settings = ProvisionSettings()
+    settings = load_settings(ProvisionSettings, "provision")
     configure_logging("provision", settings.log_level, settings.client_log_level)
     try:
         if not args.skip_kafka:

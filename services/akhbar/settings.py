@@ -10,9 +10,13 @@ conventional names.
 from __future__ import annotations
 
 import socket
+import sys
+from typing import TypeVar
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
+
+_LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
 
 
 class CommonSettings(BaseSettings):
@@ -88,6 +92,14 @@ class CommonSettings(BaseSettings):
         description="/readyz turns 503 when there is lag and nothing was processed for this long",
     )
 
+    @field_validator("log_level", "client_log_level")
+    @classmethod
+    def _known_level(cls, value: str) -> str:
+        level = value.strip().upper()
+        if level not in _LEVELS:
+            raise ValueError(f"{value!r} is not a log level; use one of {', '.join(_LEVELS)}")
+        return level
+
     @field_validator("instance_id")
     @classmethod
     def _hostname_instance(cls, value: str | None) -> str | None:
@@ -101,3 +113,39 @@ class CommonSettings(BaseSettings):
             self.topic_dlq_enricher,
             self.topic_dlq_indexer,
         ]
+
+
+SettingsT = TypeVar("SettingsT", bound=CommonSettings)
+
+
+def env_name(cls: type[BaseSettings], field: str) -> str:
+    """The environment variable(s) a field is read from, as an operator writes them."""
+    info = cls.model_fields.get(field)
+    if info is None:
+        return field
+    alias = info.validation_alias
+    if isinstance(alias, AliasChoices):
+        return " / ".join(str(choice) for choice in alias.choices)
+    if isinstance(alias, str):
+        return alias
+    return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+
+
+def describe_errors(cls: type[BaseSettings], err: ValidationError) -> list[str]:
+    """One line per bad setting, naming its variable, what is wrong and the value given."""
+    lines = []
+    for e in err.errors():
+        field = str(e["loc"][0]) if e.get("loc") else "?"
+        given = f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
+        lines.append(f"{env_name(cls, field)}: {e['msg']}{given}")
+    return lines
+
+
+def load_settings(cls: type[SettingsT], service: str) -> SettingsT:
+    """Read and validate the settings at start; a bad value exits 2 with the variable's name, no traceback."""
+    try:
+        return cls()
+    except ValidationError as err:
+        for line in describe_errors(cls, err):
+            print(f"{service}: invalid setting {line}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -10,9 +10,10 @@ import faust
 
 from akhbar.limits import kafka_limit
 from akhbar.logs import logging_dict_config
+from akhbar.settings import load_settings
 from enricher.settings import EnricherSettings
 
-settings = EnricherSettings()
+settings = load_settings(EnricherSettings, "enricher")
 _wire_limit = kafka_limit(settings.max_message_bytes)
 
 app = faust.App(

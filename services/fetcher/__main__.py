@@ -28,6 +28,7 @@ from akhbar.kafka import DeadLetterPublisher, ReliableProducer, ensure_topics, m
 from akhbar.limits import raw_article_budget
 from akhbar.logs import configure_logging
 from akhbar.observability import ServiceHealth, serve_observability, server_url
+from akhbar.settings import load_settings
 from fetcher.backoff import SourceBackoff
 from fetcher.extract import extract_article
 from fetcher.http import PoliteClient, RequestPolicy
@@ -199,7 +200,7 @@ async def _fetch_one(
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = FetcherSettings()
+    settings = load_settings(FetcherSettings, "fetcher")
     parser = argparse.ArgumentParser(
         prog="fetcher", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

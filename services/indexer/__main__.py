@@ -2,7 +2,7 @@
 
     python -m indexer run          consume enriched articles into Elasticsearch (the service)
     python -m indexer replay-dlq   re-publish dead-lettered messages after a fix
-    python -m indexer reindex      rebuild a new index version from offset 0 and switch aliases
+    python -m indexer reindex      rebuild a new index version from the enriched topic (resumable)
     python -m indexer search "…"   search the read alias (filters, facets, highlights; --json)
 
 
@@ -34,9 +34,10 @@ from akhbar.kafka import (
 from akhbar.logs import configure_logging
 from akhbar.observability import ServiceHealth, serve_observability, server_url
 from akhbar.replay import ReplayFilter, replay_dead_letters
+from akhbar.settings import load_settings
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
-from indexer.reindex import reindex
+from indexer.reindex import ReindexRefused, reindex
 from indexer.search import SearchRejected, SearchRequest, SearchResponse, request_from, search
 from indexer.settings import IndexerSettings
 
@@ -136,6 +137,9 @@ def _reindex(args: argparse.Namespace, settings: IndexerSettings) -> int:
             producer, settings.topic_dlq_indexer, max_message_bytes=settings.max_message_bytes
         )
         report = reindex(es, consumer, dlq, settings)
+    except ReindexRefused as err:
+        print(f"reindex refused: {err}", file=sys.stderr)
+        return 1
     finally:
         consumer.close()
         producer.close()
@@ -218,7 +222,7 @@ def _add_search_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = IndexerSettings()
+    settings = load_settings(IndexerSettings, "indexer")
     parser = argparse.ArgumentParser(prog="indexer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="consume enriched articles and index them")

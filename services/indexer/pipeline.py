@@ -15,6 +15,7 @@ Since ``_id`` is the article id and versions are external, re-delivery never dup
 
 from __future__ import annotations
 
+import collections
 import logging
 import random
 import time
@@ -138,8 +139,11 @@ class BatchIndexer:
         heartbeat: ServiceHealth | None = None,
         clock: Callable[[], float] = time.monotonic,
         consumer_factory: Callable[[], KafkaConsumer] | None = None,
+        commit_offsets: bool = True,
     ) -> None:
         self._consumer = consumer
+        # False for a consumer without a group (reindex): settled offsets are only remembered
+        self._commit_offsets = commit_offsets
         # makes a fresh consumer when this one wedges in its group join (see _watch_group); None:
         # raise BrokerUnavailable instead and let the supervisor restart the process
         self._consumer_factory = consumer_factory
@@ -160,6 +164,8 @@ class BatchIndexer:
         self._backoff_s = settings.retry_initial_backoff_ms / 1000
         self._stopping = False
         self.settled = 0
+        self.read = 0  # messages taken from Kafka
+        self.outcomes: collections.Counter[str] = collections.Counter()  # this instance's DOCS
 
     def rebalance_listener(self) -> ConsumerRebalanceListener:
         return _Rebalance(self)
@@ -170,10 +176,19 @@ class BatchIndexer:
         return self._consumer
 
     # -- main loop -----------------------------------------------------------------
-    def run(self, *, max_messages: int | None = None, idle_exit_s: float | None = None) -> None:
-        """Poll, batch and flush until :meth:`stop`; optionally stop after N settled or when idle."""
+    def run(
+        self,
+        *,
+        max_messages: int | None = None,
+        idle_exit_s: float | None = None,
+        until: dict[TopicPartition, int] | None = None,
+    ) -> None:
+        """Poll, batch and flush until :meth:`stop`; optionally stop after N settled, when idle, or
+        once every partition of ``until`` is settled up to its offset (a reindex's end offsets)."""
         last_activity = self._clock()
         while not self._stopping:
+            if until is not None and self.reached(until):
+                break
             records = self._consumer.poll(timeout_ms=100, max_records=self._settings.max_batch_size)
             self._heartbeat.beat()
             now = self._clock()
@@ -184,6 +199,8 @@ class BatchIndexer:
             self._report(assignment, now)
             self._watch_group(assigned, now)
             if self._brake.engaged:
+                if until is not None:  # a bounded run (reindex) reports the brake instead of waiting
+                    raise BrakeEngaged(self._brake.engaged_reason)
                 continue  # stopped on purpose: poll (stay in the group), settle nothing, commit nothing
             try:
                 for tp, messages in records.items():
@@ -199,6 +216,14 @@ class BatchIndexer:
             if idle_exit_s is not None and not self._batch and now - last_activity > idle_exit_s:
                 break
         self.close()
+
+    def mark_settled(self, offsets: dict[TopicPartition, int]) -> None:
+        """Offsets already settled by an earlier run (a resumed reindex starts from them)."""
+        self._committed.update(offsets)
+
+    def reached(self, offsets: dict[TopicPartition, int]) -> bool:
+        """Whether every partition is settled (committed, or remembered without a group) to ``offsets``."""
+        return all(self._committed.get(tp, 0) >= end for tp, end in offsets.items() if end > 0)
 
     def _report(self, assignment: set[TopicPartition], now: float) -> None:
         """Feed /readyz and the lag gauge (once a second; no I/O)."""
@@ -228,6 +253,7 @@ class BatchIndexer:
             raise BrakeEngaged(self._brake.engaged_reason)
         self._dlq.publish(letter)
         DOCS.labels("dead_lettered").inc()
+        self.outcomes["dead_lettered"] += 1
         self._heartbeat.progressed()
 
     def _watch_group(self, assigned: bool, now: float) -> None:
@@ -278,6 +304,7 @@ class BatchIndexer:
     def _accept(
         self, tp: TopicPartition, offset: int, key: bytes | None, value: bytes | None, now: float
     ) -> None:
+        self.read += 1
         try:
             article = decode(EnrichedArticle, value, topic=tp.topic, partition=tp.partition, offset=offset)
         except InvalidMessage as err:
@@ -351,6 +378,7 @@ class BatchIndexer:
                 op = next(iter(item.values()))
                 if ok:
                     DOCS.labels("indexed").inc()
+                    self.outcomes["indexed"] += 1
                     self._brake.record_ok()
                     continue
                 status = int(op.get("status", 0))
@@ -358,6 +386,7 @@ class BatchIndexer:
                 etype = error.get("type", "unknown") if isinstance(error, dict) else str(error)
                 if status == 409 and etype == "version_conflict_engine_exception":
                     DOCS.labels("stale").inc()  # ES already holds this revision or a newer one
+                    self.outcomes["stale"] += 1
                     self._brake.record_ok()
                 elif status in _TRANSIENT_STATUS:
                     retry.append(p)
@@ -386,6 +415,10 @@ class BatchIndexer:
 
     def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         if not offsets:
+            return
+        if not self._commit_offsets:
+            self._committed.update(offsets)
+            self._heartbeat.committed()
             return
         try:
             self._consumer.commit({tp: OffsetAndMetadata(o, "", -1) for tp, o in offsets.items()})
