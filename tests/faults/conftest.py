@@ -174,6 +174,14 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         *(_fmt(r) for r in _ROWS),
         "",
     ]
+    sizes = sorted(r.store_bytes_per_doc for r in _ROWS if r.store_bytes_per_doc and r.indexed >= 500)
+    if sizes:
+        lines += [
+            f"Elasticsearch store per indexed document (primaries, after refresh, not force-merged; "
+            f"cases with ≥ 500 documents): median {sizes[len(sizes) // 2]:,} bytes, range "
+            f"{sizes[0]:,}–{sizes[-1]:,}.",
+            "",
+        ]
     notes = [f"- **{r.case}**: {r.note}" for r in _ROWS if r.note]
     if notes:
         lines += ["Failures and notes:", "", *notes, ""]

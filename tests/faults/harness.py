@@ -42,6 +42,7 @@ class Row:
     shutdown_s: dict[str, float] = field(default_factory=dict)
     outcome: str = "not run"
     note: str = ""
+    store_bytes_per_doc: int | None = None  # primaries' store / documents, for the runbook's sizing
 
 
 def stream_source(site: StreamSite, name: str = "stream") -> str:
@@ -189,6 +190,13 @@ class CaseRun:
         self.row.lost = len(audit.lost)
         self.row.duplicated = audit.duplicated
         self.row.dead_lettered = dict(sorted(audit.by_reason().items()))
+        with contextlib.suppress(Exception):  # a figure for sizing, never a reason to fail a case
+            stats = self.es.indices.stats(index=self.alias, metric=["store", "docs"]).body["_all"][
+                "primaries"
+            ]
+            docs = int(stats["docs"]["count"])
+            if docs:
+                self.row.store_bytes_per_doc = round(int(stats["store"]["size_in_bytes"]) / docs)
 
     def close(self) -> None:
         self.pipeline.stop()
