@@ -140,6 +140,7 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
         max_article_bytes=raw_article_budget(settings.max_message_bytes),
         max_timeouts_per_url=settings.max_timeouts_per_url,
         concurrency=settings.fetch_concurrency,
+        outbox_max_articles=settings.outbox_max_articles,
         broker_status=health.set_connected,
     )
     run = _Run(poller, state, health, SourceBackoff(settings.max_source_backoff_s))
