@@ -127,6 +127,7 @@ class SourcePoller:
         max_timeouts_per_url: int = 3,
         concurrency: int = 8,
         outbox_max_articles: int = 10_000,
+        probe_timeout_s: float = 2.0,
         broker_status: BrokerStatus | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -143,6 +144,7 @@ class SourcePoller:
         self._max_timeouts = max_timeouts_per_url
         self._concurrency = max(1, concurrency)
         self._outbox_max = outbox_max_articles
+        self._probe_timeout_s = probe_timeout_s
         self._broker_down = False  # a send failed: queue without waiting for another timeout
         self._draining = asyncio.Lock()
         OUTBOX.set(state.outbox_count())
@@ -385,8 +387,14 @@ class SourcePoller:
         return queued
 
     async def _drain(self, summary: PollSummary) -> None:
-        """Publish the outbox in order before new work; one poll drains it, the others wait for it."""
+        """Publish the outbox in order before new work; one poll drains it, the others wait for it.
+
+        While the broker is believed away, the first send is a short probe, so discovery (and the
+        queueing of what a scrolling feed lists now) is never held up by a long send timeout."""
+        if self._broker_down and self._draining.locked():
+            return  # another poll is probing; this one queues its articles meanwhile
         async with self._draining:
+            probe = self._broker_down
             while True:
                 batch = self._state.outbox(limit=100)
                 if not batch:
@@ -394,7 +402,8 @@ class SourcePoller:
                     return
                 for item in batch:
                     try:
-                        await self._drain_one(item, summary)
+                        await self._drain_one(item, summary, self._probe_timeout_s if probe else None)
+                        probe = False
                     except BrokerUnavailable as err:
                         self._broker_down = True
                         log.warning(
@@ -405,10 +414,10 @@ class SourcePoller:
                     finally:
                         OUTBOX.set(self._state.outbox_count())
 
-    async def _drain_one(self, item: Queued, summary: PollSummary) -> None:
+    async def _drain_one(self, item: Queued, summary: PollSummary, timeout_s: float | None) -> None:
         article = decode(RawArticle, item.article.encode("utf-8"))
         try:
-            await self._send(self._publisher.publish(article))
+            await self._send(self._publisher.publish(article, timeout_s=timeout_s))
         except MessageTooLarge as err:  # only if the topic shrank meanwhile: set aside with its reason
             ERRORS.labels(item.source, "too_large").inc()
             letter = DeadLetter.build(

@@ -77,8 +77,10 @@ class Sink:
         self.articles: list[RawArticle] = []
         self.letters: list[DeadLetter] = []
         self.fail: Callable[[RawArticle], Exception | None] = lambda article: None
+        self.timeouts: list[float | None] = []  # per send: None = the publisher's own timeout
 
-    async def publish(self, article: RawArticle) -> None:
+    async def publish(self, article: RawArticle, *, timeout_s: float | None = None) -> None:
+        self.timeouts.append(timeout_s)
         error = self.fail(article)
         if error is not None:
             raise error
@@ -288,6 +290,7 @@ def test_articles_made_while_the_broker_is_away_wait_in_the_outbox_and_go_first_
 
     again = _poll(poller, _source("s", "/feed.rss"))  # still away: queued pages are not fetched again
     assert (again.queued, again.unchanged) == (0, 3)
+    assert outage.refused == 2 and sink.timeouts == [None, 2.0]  # one short probe, then discovery
     assert all(site.paths.count(p) == 1 for p in paths[:3])
 
     # The feed scrolls on while the broker is away: the three are no longer listed.
@@ -562,7 +565,7 @@ def test_a_poll_cancelled_while_its_send_waits_for_the_ack_marks_nothing() -> No
     sending = asyncio.Event()
 
     class Hanging(Sink):
-        async def publish(self, article: RawArticle) -> None:
+        async def publish(self, article: RawArticle, *, timeout_s: float | None = None) -> None:
             sending.set()
             await asyncio.Event().wait()  # the broker never answers
 
