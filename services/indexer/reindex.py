@@ -20,10 +20,11 @@ from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
 from akhbar.errors import InvalidMessage
-from akhbar.kafka import DeadLetterPublisher
+from akhbar.es import make_es, wait_for_es
+from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
 from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
 from indexer.documents import to_action
-from indexer.index_admin import current_indices, ensure_templates
+from indexer.index_admin import current_indices, ensure_index, ensure_templates
 from indexer.settings import IndexerSettings
 
 log = logging.getLogger(__name__)
@@ -131,3 +132,24 @@ def reindex(
     es.indices.update_aliases(actions=swap)
     log.info("read alias switched", extra={"new_index": new_index, "messages": messages, "indexed": indexed})
     return ReindexReport(old_read, new_index, messages, indexed, dead)
+
+
+def run_reindex(settings: IndexerSettings, *, wait_s: float = 120.0) -> ReindexReport:
+    """:func:`reindex` with the clients made from ``settings``: what ``akhbar reindex`` runs."""
+    es = make_es(settings, request_timeout=120)
+    wait_for_es(es, timeout_s=wait_s)
+    ensure_index(es, settings)
+    consumer = make_consumer(settings, group_id=None, client_id="akhbar-reindex")
+    try:
+        producer = make_producer(settings, client_id="akhbar-reindex-dlq")
+    except BaseException:
+        consumer.close()
+        raise
+    try:
+        dlq = DeadLetterPublisher(
+            producer, settings.topic_dlq_indexer, max_message_bytes=settings.max_message_bytes
+        )
+        return reindex(es, consumer, dlq, settings)
+    finally:
+        consumer.close()
+        producer.close()
