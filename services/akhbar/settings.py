@@ -9,9 +9,10 @@ conventional names.
 
 from __future__ import annotations
 
+import os
 import socket
 
-from pydantic import AliasChoices, Field, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 
@@ -96,3 +97,37 @@ class CommonSettings(BaseSettings):
             self.topic_dlq_enricher,
             self.topic_dlq_indexer,
         ]
+
+
+def env_names(model: type[BaseSettings], field: str) -> list[str]:
+    """The environment variables that set ``field`` (a field name or one of its aliases), first one first."""
+    prefix = str(model.model_config.get("env_prefix", ""))
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        choices = [c for c in alias.choices if isinstance(c, str)] if isinstance(alias, AliasChoices) else []
+        if isinstance(alias, str):
+            choices = [alias]
+        if field == name or field in choices:
+            return [c.upper() for c in choices] or [f"{prefix}{name}".upper()]
+    return [field.upper()]
+
+
+def describe_settings_error(err: ValidationError, model: type[BaseSettings]) -> str:
+    """One line naming each bad environment variable, its value and what is wrong with it.
+
+    The variable is the one actually set when a field has several (``AKHBAR_METRICS_PORT``
+    as the fallback of ``AKHBAR_INDEXER_METRICS_PORT``); secrets are not echoed.
+    """
+    environ = {k.upper() for k in os.environ}
+    parts = []
+    for error in err.errors():
+        loc = str(error["loc"][0]) if error.get("loc") else ""
+        names = env_names(model, loc)
+        name = next((n for n in names if n in environ), names[0])
+        field = model.model_fields.get(loc)
+        secret = "password" in name.lower() or (
+            field is not None and field.annotation in (SecretStr, SecretStr | None)
+        )
+        value = "<hidden>" if secret else repr(error.get("input"))
+        parts.append(f"{name}={value}: {error['msg']}")
+    return f"invalid setting{'s' if len(parts) > 1 else ''} " + "; ".join(parts)

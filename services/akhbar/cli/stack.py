@@ -1,0 +1,97 @@
+"""``akhbar stack up|down|status|env``: the local Kafka + Elasticsearch of deploy/local/stack.sh.
+
+The stack is started where the settings point: its ports come from KAFKA_BOOTSTRAP_SERVERS
+and ELASTICSEARCH_URL (loopback only: the local stack binds 127.0.0.1), the Kafka controller
+takes the next port unless KAFKA_CONTROLLER_PORT says otherwise, and AKHBAR_STACK_DIR keeps a
+second stack's files apart. So ``KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:39092 akhbar stack up`` and
+the services started with the same environment find each other.
+"""
+
+from __future__ import annotations
+
+import os
+import subprocess
+from pathlib import Path
+from urllib.parse import urlsplit
+
+import click
+
+from akhbar.cli._shared import ES_SETTING, KAFKA_SETTING, CliError, SettingsError, load_settings
+from akhbar.settings import CommonSettings
+
+_LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+
+
+def stack_script() -> Path:
+    """deploy/local/stack.sh of the source checkout this package runs from."""
+    script = Path(__file__).resolve().parents[3] / "deploy" / "local" / "stack.sh"
+    if not script.is_file():
+        raise CliError(f"the local stack needs a source checkout: {script} not found")
+    return script
+
+
+def stack_env(settings: CommonSettings, environ: dict[str, str]) -> dict[str, str]:
+    """KAFKA_PORT, KAFKA_CONTROLLER_PORT and ES_PORT for stack.sh, from the settings; refuses conflicts."""
+    servers = [s.strip() for s in settings.kafka_bootstrap_servers.split(",") if s.strip()]
+    host, _, port = servers[0].rpartition(":") if servers else ("", "", "")
+    host = host.strip("[]")
+    if len(servers) != 1 or host not in _LOOPBACK or not port.isdigit():
+        raise SettingsError(
+            f"{KAFKA_SETTING}={settings.kafka_bootstrap_servers!r}: the local stack runs one broker on "
+            "loopback; give one 127.0.0.1:PORT"
+        )
+    es = urlsplit(settings.elasticsearch_url)
+    if es.hostname not in _LOOPBACK or es.scheme != "http":
+        raise SettingsError(
+            f"{ES_SETTING}: the local stack serves http on loopback, not {es.scheme}://{es.hostname}"
+        )
+    wanted = {
+        "KAFKA_PORT": port,
+        "KAFKA_CONTROLLER_PORT": environ.get("KAFKA_CONTROLLER_PORT") or str(int(port) + 1),
+        "ES_PORT": str(es.port or 9200),
+    }
+    for name, setting in (("KAFKA_PORT", KAFKA_SETTING), ("ES_PORT", ES_SETTING)):
+        if environ.get(name) and environ[name] != wanted[name]:
+            raise SettingsError(
+                f"{name}={environ[name]} but {setting} says {wanted[name]}: set one of them, or both alike"
+            )
+    if wanted["KAFKA_CONTROLLER_PORT"] in (wanted["KAFKA_PORT"], wanted["ES_PORT"]):
+        raise SettingsError(f"KAFKA_CONTROLLER_PORT={wanted['KAFKA_CONTROLLER_PORT']} collides with a port")
+    return wanted
+
+
+def _stack(action: str) -> None:
+    settings = load_settings(CommonSettings)
+    env = {**os.environ, **stack_env(settings, dict(os.environ))}
+    code = subprocess.run([str(stack_script()), action], env=env, check=False).returncode
+    if code:
+        raise click.exceptions.Exit(code)
+
+
+@click.group()
+def stack() -> None:
+    """The local Kafka + Elasticsearch without Docker (deploy/local/stack.sh), on the configured ports."""
+
+
+@stack.command()
+def up() -> None:
+    """Start Kafka and Elasticsearch (downloads cached in AKHBAR_STACK_DIR; idempotent)."""
+    _stack("up")
+
+
+@stack.command()
+def down() -> None:
+    """Stop them (data stays)."""
+    _stack("down")
+
+
+@stack.command("status")
+def stack_status() -> None:
+    """Whether both run; exit code 1 when one does not."""
+    _stack("status")
+
+
+@stack.command()
+def env() -> None:
+    """Print the variables the services and tests need for this stack."""
+    _stack("env")
