@@ -13,6 +13,7 @@ reported, the error names the setting, and the exit code is 3.
 
 from __future__ import annotations
 
+import time
 from typing import Any
 
 import click
@@ -40,6 +41,28 @@ def topic_roles(settings: CommonSettings) -> dict[str, str]:
         settings.topic_dlq_enricher: "dlq.enricher",
         settings.topic_dlq_indexer: "dlq.indexer",
     }
+
+
+def _group_offsets(
+    admin: Any, groups: list[str], *, timeout_s: float
+) -> tuple[dict[str, dict[Any, Any]], str | None]:
+    """Committed offsets per group, retried while the broker reports a retriable state.
+
+    A fresh broker answers COORDINATOR_NOT_AVAILABLE until it has made its offsets topic: that is
+    no outage, so it is retried within ``timeout_s`` and then reported per group, not raised.
+    """
+    from kafka.errors import KafkaError
+
+    if not groups:
+        return {}, None
+    deadline = time.monotonic() + timeout_s
+    while True:
+        try:
+            return admin.list_group_offsets(groups), None
+        except KafkaError as err:
+            if not getattr(err, "retriable", False) or time.monotonic() >= deadline:
+                return {}, f"{type(err).__name__}: {err}"
+        time.sleep(0.5)
 
 
 def collect_kafka(
@@ -84,7 +107,7 @@ def collect_kafka(
         request_timeout_ms=timeout_ms,
     )
     try:
-        committed = admin.list_group_offsets([g for g, _, _ in groups]) if groups else {}
+        committed, error = _group_offsets(admin, [g for g, _, _ in groups], timeout_s=timeout_s)
     finally:
         admin.close()
     lags = []
@@ -105,6 +128,7 @@ def collect_kafka(
                 "committed": done,
                 "lag": lag,
                 "total_lag": sum(lag),
+                "error": error,
             }
         )
     dead = {role.split(".", 1)[1]: t["messages"] for t in topics if (role := t["role"]).startswith("dlq.")}
@@ -251,6 +275,11 @@ def render_status(report: dict[str, Any]) -> str:
                     for g in kafka["groups"]
                 ],
             )
+        )
+        out.extend(
+            f"{g['group']}: committed offsets unknown ({g['error']})"
+            for g in kafka["groups"]
+            if g.get("error")
         )
         dead = kafka["dead_letters"]
         out.append("")

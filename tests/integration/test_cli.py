@@ -1,0 +1,341 @@
+"""`akhbar status --json` and `akhbar dlq list|show|replay` on a real Kafka and Elasticsearch.
+
+Every name (topics, groups, index prefix) is the test's own, passed the way an operator would:
+through the environment.
+"""
+
+from __future__ import annotations
+
+import base64
+import json
+from datetime import UTC, datetime
+from typing import Any
+
+import pytest
+from click.testing import CliRunner
+from elasticsearch import Elasticsearch
+from kafka import KafkaConsumer
+
+from akhbar.cli import cli
+from akhbar.errors import InvalidMessage
+from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_producer
+from akhbar.messages import DeadLetter, Stage, decode
+from akhbar.settings import CommonSettings
+from enricher.enrich import installed_model_versions
+from indexer.settings import IndexerSettings
+
+from .indexer_kit import article, produce, run_indexer
+
+
+def _env(settings: CommonSettings, unique_name: str, **extra: str) -> dict[str, str]:
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "ELASTICSEARCH_URL": settings.elasticsearch_url,
+        "AKHBAR_TOPIC_RAW": f"{unique_name}.raw",
+        "AKHBAR_TOPIC_ENRICHED": settings.topic_enriched,
+        "AKHBAR_TOPIC_DLQ_FETCHER": f"{unique_name}.dlq-fetcher",
+        "AKHBAR_TOPIC_DLQ_ENRICHER": f"{unique_name}.dlq-enricher",
+        "AKHBAR_TOPIC_DLQ_INDEXER": settings.topic_dlq_indexer,
+        "AKHBAR_APP_ID": f"{unique_name}-enricher",
+        **extra,
+    }
+
+
+def _run(env: dict[str, str], *args: str) -> Any:
+    return CliRunner().invoke(cli, list(args), env=env, catch_exceptions=False)
+
+
+@pytest.mark.kafka
+@pytest.mark.elasticsearch
+def test_status_json_reports_topics_lag_dead_letters_indices_and_models(
+    settings: IndexerSettings, es: Elasticsearch, unique_name: str
+) -> None:
+    produce(settings, [b"{broken", *(article(n) for n in range(4))])
+    run_indexer(settings, es, expect=5)
+    env = _env(
+        settings, unique_name, AKHBAR_INDEX_PREFIX=settings.index_prefix, AKHBAR_GROUP_ID=settings.group_id
+    )
+    result = _run(env, "status", "--json")
+    assert result.exit_code == 0, result.stderr
+    report = json.loads(result.stdout)
+    kafka = report["kafka"]
+    enriched, dlq = kafka["topics"][1], kafka["topics"][4]
+    assert [(t["topic"], t["role"]) for t in kafka["topics"]] == [
+        (f"{unique_name}.raw", "raw"),
+        (settings.topic_enriched, "enriched"),
+        (f"{unique_name}.dlq-fetcher", "dlq.fetcher"),
+        (f"{unique_name}.dlq-enricher", "dlq.enricher"),
+        (settings.topic_dlq_indexer, "dlq.indexer"),
+    ]
+    assert [t["partitions"] for t in kafka["topics"]] == [0, 3, 0, 0, 3]  # raw and the other DLQs: never made
+    assert (sum(enriched["end_offsets"]), enriched["messages"]) == (5, 5)
+    assert (sum(dlq["end_offsets"]), dlq["messages"]) == (1, 1)
+    assert kafka["dead_letters"] == {"fetcher": 0, "enricher": 0, "indexer": 1}
+    assert kafka["groups"] == [
+        {
+            "group": f"{unique_name}-enricher",
+            "service": "enricher",
+            "topic": f"{unique_name}.raw",
+            "committed": [],
+            "lag": [],
+            "total_lag": 0,
+            "error": None,
+        },
+        {
+            "group": settings.group_id,
+            "service": "indexer",
+            "topic": settings.topic_enriched,
+            # every partition committed up to its end; one that got no message has nothing committed
+            "committed": [e or None for e in enriched["end_offsets"]],
+            "lag": [0, 0, 0],
+            "total_lag": 0,
+            "error": None,
+        },
+    ]
+    v1, read, write = f"{settings.index_prefix}-v1", settings.read_alias, settings.write_alias
+    assert report["elasticsearch"] == {
+        "url": settings.elasticsearch_url,
+        "read_alias": {"name": read, "indices": [v1]},
+        "write_alias": {"name": write, "indices": [v1]},
+        "indices": [{"index": v1, "documents": 4, "aliases": [read, write]}],
+        "model_versions": {"language": {}, "ner": {}, "topics": {}},  # the kit's articles carry none
+    }
+    assert report["models"] == installed_model_versions()
+    assert report["errors"] == []
+
+    # the lag shows up once there is something unread
+    produce(settings, [article(10)])
+    lagging = json.loads(_run(env, "status", "--json").stdout)["kafka"]["groups"][1]
+    assert lagging["total_lag"] == 1
+
+
+FAILED = [datetime(2026, 12, 1, h, 0, tzinfo=UTC) for h in (8, 9, 10, 11)]
+PAGE = b"<html><body>not here</body></html>"
+RAW = b'{"schema_version": 1, "id": "k1", "url": "https://news.example.org/1"}'
+
+
+def _letters(unique_name: str) -> list[tuple[str, DeadLetter]]:
+    return [
+        (
+            "fetcher",
+            DeadLetter(
+                stage=Stage.FETCHER,
+                error_class="FetchRefused",
+                reason="HTTP 404 for https://news.example.org/gone",
+                original_b64=base64.b64encode(PAGE).decode(),
+                url="https://news.example.org/gone",
+                failed_at=FAILED[0],
+            ),
+        ),
+        (
+            "enricher",
+            DeadLetter(
+                stage=Stage.ENRICHER,
+                error_class="InvalidMessage",
+                reason="RawArticle invalid at title: Field required (1 error(s))",
+                original_b64=base64.b64encode(RAW).decode(),
+                original_key="k1",
+                topic=f"{unique_name}.raw",
+                partition=0,
+                offset=5,
+                failed_at=FAILED[1],
+            ),
+        ),
+        (
+            "indexer",
+            DeadLetter(
+                stage=Stage.INDEXER,
+                error_class="DocumentRejected",
+                reason="document contains an immense term in field tags",
+                original_b64=base64.b64encode(b'{"id": "k2"}').decode(),
+                original_key="k2",
+                topic=f"{unique_name}.enriched",
+                partition=1,
+                offset=7,
+                failed_at=FAILED[2],
+            ),
+        ),
+        (
+            "indexer",
+            DeadLetter(
+                stage=Stage.INDEXER,
+                error_class="InvalidMessage",
+                reason="not UTF-8 JSON: Expecting value",
+                original_b64=base64.b64encode(b"\xff\xfe").decode(),
+                original_key="junk",
+                topic=f"{unique_name}.enriched",
+                partition=2,
+                offset=0,
+                failed_at=FAILED[3],
+            ),
+        ),
+    ]
+
+
+@pytest.fixture
+def dead_lettered(kafka_bootstrap: str, unique_name: str) -> dict[str, str]:
+    """Four letters over three one-partition dead-letter topics, and one record that is no letter."""
+    settings = CommonSettings(
+        kafka_bootstrap_servers=kafka_bootstrap,
+        topic_dlq_fetcher=f"{unique_name}.dlq-fetcher",
+        topic_dlq_enricher=f"{unique_name}.dlq-enricher",
+        topic_dlq_indexer=f"{unique_name}.dlq-indexer",
+        topic_partitions=1,
+    )
+    topics = {s: str(getattr(settings, f"topic_dlq_{s}")) for s in ("fetcher", "enricher", "indexer")}
+    ensure_topics(settings, [*topics.values(), f"{unique_name}.replayed"])
+    producer = make_producer(settings, client_id="test-cli-dlq")
+    try:
+        for stage, letter in _letters(unique_name):
+            DeadLetterPublisher(producer, topics[stage]).publish(letter)
+        producer.send(topics["indexer"], key=b"x", value=b"not an envelope").get(timeout=30)
+    finally:
+        producer.close()
+    return {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "AKHBAR_TOPIC_DLQ_FETCHER": topics["fetcher"],
+        "AKHBAR_TOPIC_DLQ_ENRICHER": topics["enricher"],
+        "AKHBAR_TOPIC_DLQ_INDEXER": topics["indexer"],
+    }
+
+
+def _row(ref: str, letter: DeadLetter) -> dict[str, Any]:
+    return {
+        "ref": ref,
+        "stage": letter.stage.value,
+        "failed_at": letter.failed_at.isoformat().replace("+00:00", "Z"),
+        "error_class": letter.error_class,
+        "reason": letter.reason,
+        "url": letter.url,
+        "key": letter.original_key,
+        "topic": letter.topic,
+        "partition": letter.partition,
+        "offset": letter.offset,
+        "original_size": None,
+    }
+
+
+@pytest.mark.kafka
+def test_dlq_list_filters_by_stage_reason_and_time(dead_lettered: dict[str, str], unique_name: str) -> None:
+    letters = [letter for _, letter in _letters(unique_name)]
+    result = _run(dead_lettered, "dlq", "list", "--json")
+    assert result.exit_code == 0, result.stderr
+    assert [json.loads(line) for line in result.stdout.splitlines()] == [
+        _row("fetcher:0:0", letters[0]),
+        _row("enricher:0:0", letters[1]),
+        _row("indexer:0:0", letters[2]),
+        _row("indexer:0:1", letters[3]),
+        {
+            "ref": "indexer:0:2",
+            "stage": "indexer",
+            "error_class": "<unreadable>",
+            "reason": _decode_error(f"{unique_name}.dlq-indexer", 2),
+        },
+    ]
+    only = _run(dead_lettered, "dlq", "list", "--stage", "indexer", "--reason", "DocumentRejected")
+    assert only.stdout == (
+        "REF          FAILED AT            ERROR CLASS       REASON                                           URL / ID\n"
+        "indexer:0:0  2026-12-01T10:00:00  DocumentRejected  document contains an immense term in field tags  k2\n"
+    )
+    window = _run(
+        dead_lettered, "dlq", "list", "--json", "--since", "2026-12-01T08:30", "--until", "2026-12-01T10:00"
+    )
+    assert [json.loads(line)["ref"] for line in window.stdout.splitlines()] == ["enricher:0:0", "indexer:0:0"]
+    by_text = _run(dead_lettered, "dlq", "list", "--json", "--reason", "404")
+    assert [json.loads(line)["ref"] for line in by_text.stdout.splitlines()] == ["fetcher:0:0"]
+    none = _run(dead_lettered, "dlq", "list", "--since", "1h")
+    assert (none.exit_code, none.stdout, none.stderr) == (0, "", "no dead letters match\n")
+
+
+def _decode_error(topic: str, offset: int) -> str:
+    """What the contract's decoder says about a record that is no envelope (the row shows it)."""
+    try:
+        decode(DeadLetter, b"not an envelope", topic=topic, partition=0, offset=offset)
+    except InvalidMessage as err:
+        return str(err)
+    raise AssertionError("a record that is no envelope decoded")
+
+
+@pytest.mark.kafka
+def test_dlq_show_prints_one_letter_with_its_original(
+    dead_lettered: dict[str, str], unique_name: str
+) -> None:
+    result = _run(dead_lettered, "dlq", "show", "enricher:0:0")
+    assert result.exit_code == 0, result.stderr
+    assert json.loads(result.stdout) == {
+        "ref": "enricher:0:0",
+        "dlq_topic": f"{unique_name}.dlq-enricher",
+        "schema_version": 1,
+        "stage": "enricher",
+        "error_class": "InvalidMessage",
+        "reason": "RawArticle invalid at title: Field required (1 error(s))",
+        "original_key": "k1",
+        "topic": f"{unique_name}.raw",
+        "partition": 0,
+        "offset": 5,
+        "failed_at": "2026-12-01T09:00:00Z",
+        "original": {"json": {"schema_version": 1, "id": "k1", "url": "https://news.example.org/1"}},
+    }
+    page = json.loads(_run(dead_lettered, "dlq", "show", "fetcher:0:0").stdout)
+    assert page["original"] == {"text": PAGE.decode()} and page["url"] == "https://news.example.org/gone"
+    binary = json.loads(_run(dead_lettered, "dlq", "show", "indexer:0:1").stdout)
+    assert binary["original"] == {"base64": "//4="}
+    missing = _run(dead_lettered, "dlq", "show", "indexer:0:9")
+    assert missing.exit_code == 1
+    assert missing.stderr == f"error: no letter indexer:0:9 in {unique_name}.dlq-indexer\n"
+
+
+@pytest.mark.kafka
+def test_dlq_replay_sends_the_selected_originals(dead_lettered: dict[str, str], unique_name: str) -> None:
+    target = f"{unique_name}.replayed"
+    dry = _run(
+        dead_lettered,
+        "dlq",
+        "replay",
+        "--stage",
+        "indexer",
+        "--reason",
+        "immense",
+        "--to-topic",
+        target,
+        "--dry-run",
+    )
+    assert dry.exit_code == 0, dry.stderr
+    assert json.loads(dry.stdout) == {
+        "stage": "indexer",
+        "dlq_topic": f"{unique_name}.dlq-indexer",
+        "read": 3,
+        "replayed": 1,
+        "skipped": 1,
+        "unreadable": 1,
+        "incomplete": 0,
+        "dry_run": True,
+    }
+    done = _run(
+        dead_lettered,
+        "dlq",
+        "replay",
+        "--stage",
+        "indexer",
+        "--stage",
+        "enricher",
+        "--since",
+        "2026-12-01T09:30",
+        "--to-topic",
+        target,
+    )
+    assert [(r["stage"], r["replayed"], r["skipped"]) for r in map(json.loads, done.stdout.splitlines())] == [
+        ("indexer", 2, 0),
+        ("enricher", 0, 1),
+    ]
+    consumer = KafkaConsumer(
+        target,
+        bootstrap_servers=dead_lettered["KAFKA_BOOTSTRAP_SERVERS"],
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    try:
+        got = sorted((m.key, m.value) for m in consumer)
+    finally:
+        consumer.close()
+    assert got == [(b"junk", b"\xff\xfe"), (b"k2", b'{"id": "k2"}')]
