@@ -16,16 +16,20 @@ the same functions (compose and the fault suite start the services that way).
 
 from __future__ import annotations
 
+import logging
+
 import click
 
 from akhbar.cli import dlq, fetch, indexing, run, stack, status
 from akhbar.cli._shared import AkhbarGroup
+from akhbar.logs import configure_logging
 
 
 @click.group(cls=AkhbarGroup, context_settings={"help_option_names": ["-h", "--help"]})
 @click.version_option(package_name="akhbar")
+@click.option("-v", "--verbose", is_flag=True, help="log INFO too (JSON on stderr; default: warnings)")
 @click.pass_context
-def cli(ctx: click.Context) -> None:
+def cli(ctx: click.Context, verbose: bool) -> None:
     """Akhbar: Arabic news ingestion (fetcher → enricher → indexer), one command line.
 
     Settings come from the environment (KAFKA_BOOTSTRAP_SERVERS, ELASTICSEARCH_URL, AKHBAR_*;
@@ -33,6 +37,12 @@ def cli(ctx: click.Context) -> None:
     3 Kafka or Elasticsearch unreachable.
     """
     ctx.ensure_object(dict)
+    # `run` leaves logging to the service it starts; the rest logs what went wrong, as JSON lines
+    if ctx.invoked_subcommand != "run":
+        configure_logging("akhbar", "INFO" if verbose else "WARNING")
+        if not verbose:  # the clients' retry chatter; the command's own error line says what failed
+            for noisy in ("kafka", "elastic_transport", "elasticsearch"):
+                logging.getLogger(noisy).setLevel(logging.CRITICAL)
 
 
 cli.add_command(run.run)

@@ -75,31 +75,7 @@ def collect_kafka(
     from akhbar.kafka import make_consumer
 
     timeout_ms = int(timeout_s * 1000)
-    consumer = make_consumer(
-        settings, group_id=None, client_id="akhbar-status", bootstrap_timeout_ms=timeout_ms
-    )
-    try:
-        topics: list[dict[str, Any]] = []
-        ends: dict[str, list[int]] = {}
-        starts: dict[str, list[int]] = {}
-        for name, role in topic_roles(settings).items():
-            parts = sorted(consumer.partitions_for_topic(name) or set())
-            tps = [TopicPartition(name, p) for p in parts]
-            begin = consumer.beginning_offsets(tps) if tps else {}
-            end = consumer.end_offsets(tps) if tps else {}
-            starts[name] = [int(begin[tp]) for tp in tps]
-            ends[name] = [int(end[tp]) for tp in tps]
-            topics.append(
-                {
-                    "topic": name,
-                    "role": role,
-                    "partitions": len(parts),
-                    "end_offsets": ends[name],
-                    "messages": sum(e - s for s, e in zip(starts[name], ends[name], strict=True)),
-                }
-            )
-    finally:
-        consumer.close()
+    roles = topic_roles(settings)
     admin = KafkaAdminClient(
         bootstrap_servers=[s.strip() for s in settings.kafka_bootstrap_servers.split(",") if s.strip()],
         client_id="akhbar-status",
@@ -107,9 +83,36 @@ def collect_kafka(
         request_timeout_ms=timeout_ms,
     )
     try:
+        # one metadata request for the five topics; a missing topic answers UNKNOWN_TOPIC (3), not created
+        partitions = {
+            t["name"]: sorted(p["partition_index"] for p in t["partitions"])
+            for t in admin.describe_topics(list(roles))
+            if t.get("error_code") == 0
+        }
         committed, error = _group_offsets(admin, [g for g, _, _ in groups], timeout_s=timeout_s)
     finally:
         admin.close()
+    tps = [TopicPartition(name, p) for name in roles for p in partitions.get(name, [])]
+    consumer = make_consumer(
+        settings, group_id=None, client_id="akhbar-status", bootstrap_timeout_ms=timeout_ms
+    )
+    try:
+        begin = consumer.beginning_offsets(tps) if tps else {}
+        end = consumer.end_offsets(tps) if tps else {}
+    finally:
+        consumer.close()
+    starts = {n: [int(begin[TopicPartition(n, p)]) for p in partitions.get(n, [])] for n in roles}
+    ends = {n: [int(end[TopicPartition(n, p)]) for p in partitions.get(n, [])] for n in roles}
+    topics: list[dict[str, Any]] = [
+        {
+            "topic": name,
+            "role": role,
+            "partitions": len(partitions.get(name, [])),
+            "end_offsets": ends[name],
+            "messages": sum(e - s for s, e in zip(starts[name], ends[name], strict=True)),
+        }
+        for name, role in roles.items()
+    ]
     lags = []
     for group, service, topic in groups:
         offsets = {
