@@ -169,6 +169,17 @@ def test_stack_ports_follow_the_settings() -> None:
     )
     with pytest.raises(SettingsError, match="KAFKA_PORT=9092 but KAFKA_BOOTSTRAP_SERVERS says 39092"):
         stack_env(settings, {"KAFKA_PORT": "9092"})
+    # stack.sh's own variables still work when the settings are left at their defaults
+    assert stack_env(CommonSettings(), {"KAFKA_PORT": "49092", "ES_PORT": "49200"}) == {
+        "KAFKA_PORT": "49092",
+        "KAFKA_CONTROLLER_PORT": "49093",
+        "ES_PORT": "49200",
+    }
+    assert stack_env(CommonSettings(), {}) == {
+        "KAFKA_PORT": "9092",
+        "KAFKA_CONTROLLER_PORT": "9093",
+        "ES_PORT": "9200",
+    }
     with pytest.raises(SettingsError, match="KAFKA_BOOTSTRAP_SERVERS='kafka:9092'"):
         stack_env(CommonSettings(kafka_bootstrap_servers="kafka:9092"), {})
     with pytest.raises(SettingsError, match="ELASTICSEARCH_URL: the local stack serves http on loopback"):

@@ -1,10 +1,11 @@
 """``akhbar stack up|down|status|env``: the local Kafka + Elasticsearch of deploy/local/stack.sh.
 
 The stack is started where the settings point: its ports come from KAFKA_BOOTSTRAP_SERVERS
-and ELASTICSEARCH_URL (loopback only: the local stack binds 127.0.0.1), the Kafka controller
-takes the next port unless KAFKA_CONTROLLER_PORT says otherwise, and AKHBAR_STACK_DIR keeps a
-second stack's files apart. So ``KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:39092 akhbar stack up`` and
-the services started with the same environment find each other.
+and ELASTICSEARCH_URL (loopback only: the local stack binds 127.0.0.1; stack.sh's KAFKA_PORT /
+ES_PORT when those are unset), the Kafka controller takes the next port unless
+KAFKA_CONTROLLER_PORT says otherwise, and AKHBAR_STACK_DIR keeps a second stack's files apart.
+So ``KAFKA_BOOTSTRAP_SERVERS=127.0.0.1:39092 akhbar stack up`` and the services started with
+the same environment find each other.
 """
 
 from __future__ import annotations
@@ -31,33 +32,42 @@ def stack_script() -> Path:
 
 
 def stack_env(settings: CommonSettings, environ: dict[str, str]) -> dict[str, str]:
-    """KAFKA_PORT, KAFKA_CONTROLLER_PORT and ES_PORT for stack.sh, from the settings; refuses conflicts."""
-    servers = [s.strip() for s in settings.kafka_bootstrap_servers.split(",") if s.strip()]
-    host, _, port = servers[0].rpartition(":") if servers else ("", "", "")
-    host = host.strip("[]")
-    if len(servers) != 1 or host not in _LOOPBACK or not port.isdigit():
-        raise SettingsError(
-            f"{KAFKA_SETTING}={settings.kafka_bootstrap_servers!r}: the local stack runs one broker on "
-            "loopback; give one 127.0.0.1:PORT"
-        )
-    es = urlsplit(settings.elasticsearch_url)
-    if es.hostname not in _LOOPBACK or es.scheme != "http":
-        raise SettingsError(
-            f"{ES_SETTING}: the local stack serves http on loopback, not {es.scheme}://{es.hostname}"
-        )
-    wanted = {
-        "KAFKA_PORT": port,
-        "KAFKA_CONTROLLER_PORT": environ.get("KAFKA_CONTROLLER_PORT") or str(int(port) + 1),
-        "ES_PORT": str(es.port or 9200),
-    }
+    """KAFKA_PORT, KAFKA_CONTROLLER_PORT and ES_PORT for stack.sh, from the settings; refuses conflicts.
+
+    stack.sh's own KAFKA_PORT / ES_PORT still count when the matching setting is left at its
+    default (``KAFKA_PORT=39092 make stack-up`` keeps working); set both and they must agree.
+    """
+    wanted: dict[str, str] = {}
+    explicit = settings.model_fields_set
+    if "kafka_bootstrap_servers" in explicit or not environ.get("KAFKA_PORT"):
+        servers = [s.strip() for s in settings.kafka_bootstrap_servers.split(",") if s.strip()]
+        host, _, port = servers[0].rpartition(":") if servers else ("", "", "")
+        if len(servers) != 1 or host.strip("[]") not in _LOOPBACK or not port.isdigit():
+            raise SettingsError(
+                f"{KAFKA_SETTING}={settings.kafka_bootstrap_servers!r}: the local stack runs one broker "
+                "on loopback; give one 127.0.0.1:PORT"
+            )
+        wanted["KAFKA_PORT"] = port
+    if "elasticsearch_url" in explicit or not environ.get("ES_PORT"):
+        es = urlsplit(settings.elasticsearch_url)
+        if es.hostname not in _LOOPBACK or es.scheme != "http":
+            raise SettingsError(
+                f"{ES_SETTING}: the local stack serves http on loopback, not {es.scheme}://{es.hostname}"
+            )
+        wanted["ES_PORT"] = str(es.port or 9200)
     for name, setting in (("KAFKA_PORT", KAFKA_SETTING), ("ES_PORT", ES_SETTING)):
-        if environ.get(name) and environ[name] != wanted[name]:
+        if name not in wanted:
+            wanted[name] = environ[name]
+        elif environ.get(name) and environ[name] != wanted[name]:
             raise SettingsError(
                 f"{name}={environ[name]} but {setting} says {wanted[name]}: set one of them, or both alike"
             )
+    wanted["KAFKA_CONTROLLER_PORT"] = environ.get("KAFKA_CONTROLLER_PORT") or str(
+        int(wanted["KAFKA_PORT"]) + 1
+    )
     if wanted["KAFKA_CONTROLLER_PORT"] in (wanted["KAFKA_PORT"], wanted["ES_PORT"]):
         raise SettingsError(f"KAFKA_CONTROLLER_PORT={wanted['KAFKA_CONTROLLER_PORT']} collides with a port")
-    return wanted
+    return {k: wanted[k] for k in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "ES_PORT")}
 
 
 def _stack(action: str) -> None:
