@@ -15,6 +15,7 @@ from __future__ import annotations
 
 import logging
 import re
+import time
 from collections.abc import Iterator
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime, timedelta
@@ -22,7 +23,7 @@ from datetime import UTC, datetime, timedelta
 from kafka import KafkaConsumer, KafkaProducer
 from kafka.structs import TopicPartition
 
-from akhbar.errors import InvalidMessage
+from akhbar.errors import BrokerUnavailable, InvalidMessage
 from akhbar.kafka import make_consumer, make_producer
 from akhbar.messages import DeadLetter, decode
 from akhbar.settings import CommonSettings
@@ -84,49 +85,57 @@ class ScannedLetter:
 
 
 def scan_dead_letters(
-    consumer: KafkaConsumer, dlq_topic: str, *, partition: int | None = None, offset: int | None = None
+    consumer: KafkaConsumer,
+    dlq_topic: str,
+    *,
+    partition: int | None = None,
+    offset: int | None = None,
+    idle_timeout_s: float = 60.0,
 ) -> Iterator[ScannedLetter]:
-    """Every record of ``dlq_topic`` up to the end offsets taken at start, in partition order.
+    """Every record of ``dlq_topic`` up to the end offsets taken at start, by partition, then offset.
 
-    ``consumer`` must have no subscription and no group; it is assigned the topic's partitions
-    (only ``partition``, from ``offset``, when given). Unknown topics yield nothing.
+    ``consumer`` must have no subscription and no group; it is assigned one partition at a time
+    (only ``partition``, from ``offset``, when given). Unknown topics yield nothing. A partition
+    that yields nothing for ``idle_timeout_s`` before its end raises ``BrokerUnavailable``.
     """
     parts = sorted(consumer.partitions_for_topic(dlq_topic) or set())
     if partition is not None:
         parts = [p for p in parts if p == partition]
-    tps = [TopicPartition(dlq_topic, p) for p in parts]
-    if not tps:
-        return
-    consumer.assign(tps)
-    start = consumer.beginning_offsets(tps)
-    end = {tp: off for tp, off in consumer.end_offsets(tps).items() if off > start.get(tp, 0)}
-    for tp in tps:
-        if offset is not None and tp in end:
-            if not start[tp] <= offset < end[tp]:
-                end.pop(tp)
-                continue
-            consumer.seek(tp, offset)
-        else:
-            consumer.seek_to_beginning(tp)
-    while end:
-        got: list[ScannedLetter] = []
-        for tp, records in consumer.poll(timeout_ms=1000).items():
-            for record in records:
-                if tp not in end or record.offset >= end[tp]:
-                    continue
-                if record.offset + 1 >= end[tp]:
-                    end.pop(tp)
-                try:
-                    letter: DeadLetter | None = decode(
-                        DeadLetter, record.value, topic=tp.topic, partition=tp.partition, offset=record.offset
-                    )
-                    error = None
-                except InvalidMessage as err:
-                    letter, error = None, str(err)
-                got.append(
-                    ScannedLetter(tp.topic, tp.partition, record.offset, record.timestamp, letter, error)
+    for tp in (TopicPartition(dlq_topic, p) for p in parts):
+        consumer.assign([tp])
+        first = consumer.beginning_offsets([tp])[tp]
+        end = consumer.end_offsets([tp])[tp]
+        begin = first if offset is None else offset
+        if not first <= begin < end:
+            continue
+        consumer.seek(tp, begin)
+        yield from _read_partition(consumer, tp, end, idle_timeout_s)
+
+
+def _read_partition(
+    consumer: KafkaConsumer, tp: TopicPartition, end: int, idle_timeout_s: float
+) -> Iterator[ScannedLetter]:
+    quiet_since = time.monotonic()
+    while consumer.position(tp) < end:
+        batch = consumer.poll(timeout_ms=1000).get(tp, [])
+        if not batch:
+            if time.monotonic() - quiet_since > idle_timeout_s:
+                raise BrokerUnavailable(
+                    f"no records from {tp.topic}[{tp.partition}] for {idle_timeout_s:g} s"
                 )
-        yield from sorted(got, key=lambda s: (s.partition, s.offset))
+            continue
+        quiet_since = time.monotonic()
+        for record in batch:
+            if record.offset >= end:
+                return
+            try:
+                letter: DeadLetter | None = decode(
+                    DeadLetter, record.value, topic=tp.topic, partition=tp.partition, offset=record.offset
+                )
+                error = None
+            except InvalidMessage as err:
+                letter, error = None, str(err)
+            yield ScannedLetter(tp.topic, tp.partition, record.offset, record.timestamp, letter, error)
 
 
 @dataclass

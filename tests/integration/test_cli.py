@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 from datetime import UTC, datetime
+from pathlib import Path
 from typing import Any
 
 import pytest
@@ -17,6 +18,7 @@ from elasticsearch import Elasticsearch
 from kafka import KafkaConsumer
 
 from akhbar.cli import cli
+from akhbar.devsite import DevSite
 from akhbar.errors import InvalidMessage
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_producer
 from akhbar.messages import DeadLetter, Stage, decode
@@ -25,6 +27,8 @@ from enricher.enrich import installed_model_versions
 from indexer.settings import IndexerSettings
 
 from .indexer_kit import article, produce, run_indexer
+
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _env(settings: CommonSettings, unique_name: str, **extra: str) -> dict[str, str]:
@@ -339,3 +343,94 @@ def test_dlq_replay_sends_the_selected_originals(dead_lettered: dict[str, str], 
     finally:
         consumer.close()
     assert got == [(b"junk", b"\xff\xfe"), (b"k2", b'{"id": "k2"}')]
+
+
+TITLE = "المنتخب الوطني يفوز على ضيفه بثلاثة أهداف في تصفيات كأس آسيا"
+
+
+@pytest.mark.kafka
+def test_fetch_prints_the_article_and_publishes_only_when_asked(
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path
+) -> None:
+    env = {
+        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
+        "AKHBAR_TOPIC_RAW": f"{unique_name}.raw",
+        "AKHBAR_TOPIC_DLQ_FETCHER": f"{unique_name}.dlq-fetcher",
+        "AKHBAR_STATE_PATH": str(tmp_path / "state.sqlite3"),
+        "AKHBAR_POLITENESS_DELAY_S": "0",
+        "AKHBAR_CONTACT": "tests@akhbar.invalid",
+    }
+    with DevSite(ROOT / "tests/fixtures/e2e") as site:
+        url = f"{site.base}/sport/2026/qualifiers.html"
+        plain = _run(env, "fetch", url, "--allow-private")
+        assert plain.exit_code == 0, plain.stderr
+        doc = json.loads(plain.stdout)
+        assert (doc["title"], doc["url"], doc["charset"]) == (TITLE, url, "utf-8")
+        assert not (tmp_path / "state.sqlite3").exists()  # nothing published, nothing remembered
+
+        refused = _run(env, "fetch", url)
+        assert refused.exit_code == 1
+        assert refused.stderr == f"error: host 127.0.0.1 resolves to non-public address 127.0.0.1 ({url})\n"
+
+        sent = _run(env, "fetch", url, "--allow-private", "--publish", "--source", "cli-site")
+        assert sent.exit_code == 0, sent.stderr
+        out = json.loads(sent.stdout)
+        assert out["topic"] == f"{unique_name}.raw"
+        assert [(a["source"], a["title"], a["url"]) for a in out["published"]] == [("cli-site", TITLE, url)]
+        assert (out["summary"]["published"], out["summary"]["dead_lettered"]) == (1, 0)
+        again = json.loads(
+            _run(env, "fetch", url, "--allow-private", "--publish", "--source", "cli-site").stdout
+        )
+        assert (again["published"], again["summary"]["unchanged"]) == ([], 1)  # the state file remembers it
+
+        gone = _run(env, "fetch", f"{site.base}/nothing-here.html", "--allow-private", "--publish")
+        assert gone.exit_code == 1
+        assert json.loads(gone.stdout)["summary"]["dead_lettered"] == 1
+        assert gone.stderr.endswith("see `akhbar dlq list --stage fetcher`\n")
+
+    consumer = KafkaConsumer(
+        f"{unique_name}.raw",
+        bootstrap_servers=kafka_bootstrap,
+        auto_offset_reset="earliest",
+        consumer_timeout_ms=3000,
+    )
+    try:
+        published = [json.loads(m.value) for m in consumer]
+    finally:
+        consumer.close()
+    assert [(a["id"], a["title"]) for a in published] == [(out["published"][0]["id"], TITLE)]
+    letters = [
+        json.loads(line)
+        for line in _run(env, "dlq", "list", "--stage", "fetcher", "--json").stdout.splitlines()
+    ]
+    assert [(r["error_class"], r["url"]) for r in letters] == [
+        ("FetchRefused", f"{site.base}/nothing-here.html")
+    ]
+
+
+@pytest.mark.kafka
+@pytest.mark.elasticsearch
+def test_reindex_switches_the_aliases_that_status_shows(
+    settings: IndexerSettings, es: Elasticsearch, unique_name: str
+) -> None:
+    produce(settings, [article(n) for n in range(3)])
+    run_indexer(settings, es, expect=3)
+    env = _env(
+        settings, unique_name, AKHBAR_INDEX_PREFIX=settings.index_prefix, AKHBAR_GROUP_ID=settings.group_id
+    )
+    result = _run(env, "reindex", "--wait-s", "30")
+    assert result.exit_code == 0, result.stderr
+    v1, v2 = f"{settings.index_prefix}-v1", f"{settings.index_prefix}-v2"
+    assert json.loads(result.stdout) == {
+        "old_indices": [v1],
+        "new_index": v2,
+        "messages": 3,
+        "indexed": 3,
+        "dead_lettered": 0,
+    }
+    report = json.loads(_run(env, "status", "--json").stdout)["elasticsearch"]
+    assert report["read_alias"]["indices"] == [v2] and report["write_alias"]["indices"] == [v2]
+    assert report["indices"] == [
+        {"index": v1, "documents": 3, "aliases": []},
+        {"index": v2, "documents": 3, "aliases": [settings.read_alias, settings.write_alias]},
+    ]

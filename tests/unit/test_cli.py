@@ -9,6 +9,7 @@ from __future__ import annotations
 import base64
 import json
 import socket
+import sys
 from datetime import UTC, datetime
 
 import pytest
@@ -321,3 +322,31 @@ def test_render_status_tables() -> None:
             "ner       abc+rules-5           abc+rules-5 (3)",
         ]
     )
+
+
+def test_run_hands_its_args_to_the_service_cli(monkeypatch: pytest.MonkeyPatch) -> None:
+    import enricher.__main__
+    import fetcher.__main__
+    import indexer.__main__
+
+    calls: list[object] = []
+    monkeypatch.setattr(fetcher.__main__, "main", lambda argv: calls.append(argv) or 0)
+    monkeypatch.setattr(indexer.__main__, "main", lambda argv: calls.append(argv) or 4)
+    monkeypatch.setattr(enricher.__main__, "main", lambda: calls.append(list(sys.argv)))
+    monkeypatch.setattr("sys.argv", ["pytest"])
+    runner = CliRunner()
+    assert runner.invoke(cli, ["run", "fetcher", "--sources", "s.yaml"]).exit_code == 0
+    assert runner.invoke(cli, ["run", "indexer", "--max-messages", "3", "--help"]).exit_code == 4
+    assert runner.invoke(cli, ["run", "enricher", "--web-port", "7000"]).exit_code == 0
+    assert calls == [
+        ["run", "--sources", "s.yaml"],
+        ["run", "--max-messages", "3", "--help"],  # --help goes to the service's own parser
+        ["akhbar run enricher", "worker", "--web-port", "7000"],
+    ]
+
+
+def test_dlq_names_kafka_bootstrap_servers_when_the_broker_is_down() -> None:
+    kafka = f"127.0.0.1:{_closed_port()}"
+    result = CliRunner().invoke(cli, ["dlq", "show", "indexer:0:0"], env={"KAFKA_BOOTSTRAP_SERVERS": kafka})
+    assert result.exit_code == 3
+    assert result.stderr.startswith(f"error: Kafka unreachable at {kafka} (set KAFKA_BOOTSTRAP_SERVERS): ")

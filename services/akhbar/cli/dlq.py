@@ -113,7 +113,9 @@ def letter_detail(stage: str, scanned: ScannedLetter) -> dict[str, Any]:
     return {**where, **body, "original": original}
 
 
-def _scan(settings: CommonSettings, stage: str, **where: int | None) -> Iterator[ScannedLetter]:
+def _scan(
+    settings: CommonSettings, stage: str, *, partition: int | None = None, offset: int | None = None
+) -> Iterator[ScannedLetter]:
     from akhbar.kafka import make_consumer
     from akhbar.replay import scan_dead_letters
 
@@ -121,7 +123,7 @@ def _scan(settings: CommonSettings, stage: str, **where: int | None) -> Iterator
         settings, group_id=None, client_id="akhbar-dlq", bootstrap_timeout_ms=_BOOTSTRAP_TIMEOUT_MS
     )
     try:
-        yield from scan_dead_letters(consumer, dlq_topic(settings, stage), **where)
+        yield from scan_dead_letters(consumer, dlq_topic(settings, stage), partition=partition, offset=offset)
     finally:
         consumer.close()
 
