@@ -62,6 +62,21 @@ def _stack_up() -> tuple[dict[str, str], list[list[str]]]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("ELASTICSEARCH_URL"):
         return {}, []
     if _docker_answers():
+        # the compose dev stack publishes fixed loopback ports (docker-compose.override.yml): a setting
+        # naming another place is refused, not silently replaced
+        for name, fixed in (
+            ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            ("ELASTICSEARCH_URL", "127.0.0.1:9200"),
+        ):
+            value = os.environ.get(name)
+            if value and fixed not in value:
+                from akhbar.cli._shared import redact_url
+
+                raise SystemExit(
+                    f"{name}={redact_url(value)}: the compose dev stack listens on {fixed}; set both "
+                    "KAFKA_BOOTSTRAP_SERVERS and ELASTICSEARCH_URL to use services of your own, "
+                    "or AKHBAR_NO_DOCKER=1 for the local stack"
+                )
         dotenv = _dev_dotenv()
         compose = [
             "docker",

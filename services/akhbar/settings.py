@@ -11,6 +11,8 @@ from __future__ import annotations
 
 import os
 import socket
+import sys
+from typing import TypeVar
 
 from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
@@ -131,3 +133,18 @@ def describe_settings_error(err: ValidationError, model: type[BaseSettings]) -> 
         value = "<hidden>" if secret else repr(error.get("input"))
         parts.append(f"{name}={value}: {error['msg']}")
     return f"invalid setting{'s' if len(parts) > 1 else ''} " + "; ".join(parts)
+
+
+S = TypeVar("S", bound=BaseSettings)
+
+
+def settings_or_exit(model: type[S]) -> S:
+    """``model()``, or the :func:`describe_settings_error` line on stderr and exit code 2.
+
+    For the services' own ``python -m`` entry points (``akhbar`` does the same through click).
+    """
+    try:
+        return model()
+    except ValidationError as err:
+        print(f"error: {describe_settings_error(err, model)}", file=sys.stderr)
+        raise SystemExit(2) from None

@@ -24,6 +24,7 @@ from akhbar.errors import AkhbarError, TransientError
 from akhbar.kafka import ensure_topics
 from akhbar.logs import configure_logging
 from akhbar.observability import ServiceHealth, serve_observability, server_url
+from akhbar.settings import settings_or_exit
 from fetcher.backoff import SourceBackoff
 from fetcher.http import PoliteClient
 from fetcher.poller import PollSummary, SourcePoller
@@ -161,7 +162,7 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = FetcherSettings()
+    settings = settings_or_exit(FetcherSettings)
     parser = argparse.ArgumentParser(
         prog="fetcher", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )

@@ -33,6 +33,7 @@ from akhbar.kafka import (
 from akhbar.logs import configure_logging
 from akhbar.observability import ServiceHealth, serve_observability, server_url
 from akhbar.replay import ReplayFilter, parse_when, replay_from_settings
+from akhbar.settings import settings_or_exit
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
 from indexer.reindex import run_reindex
@@ -178,7 +179,7 @@ def _add_search_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = IndexerSettings()
+    settings = settings_or_exit(IndexerSettings)
     parser = argparse.ArgumentParser(prog="indexer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="consume enriched articles and index them")

@@ -56,6 +56,7 @@ def test_status_json_reports_topics_lag_dead_letters_indices_and_models(
 ) -> None:
     produce(settings, [b"{broken", *(article(n) for n in range(4))])
     run_indexer(settings, es, expect=5)
+    es.indices.refresh(index=settings.read_alias)  # status counts what searches see
     env = _env(
         settings, unique_name, AKHBAR_INDEX_PREFIX=settings.index_prefix, AKHBAR_GROUP_ID=settings.group_id
     )
@@ -418,6 +419,7 @@ def test_reindex_switches_the_aliases_that_status_shows(
     env = _env(
         settings, unique_name, AKHBAR_INDEX_PREFIX=settings.index_prefix, AKHBAR_GROUP_ID=settings.group_id
     )
+    es.indices.refresh(index=settings.read_alias)
     result = _run(env, "reindex", "--wait-s", "30")
     assert result.exit_code == 0, result.stderr
     v1, v2 = f"{settings.index_prefix}-v1", f"{settings.index_prefix}-v2"

@@ -155,7 +155,14 @@ def test_redact_url_keeps_user_host_port() -> None:
     assert redact_url("http://127.0.0.1:9200") == "http://127.0.0.1:9200"
 
 
-def test_stack_ports_follow_the_settings() -> None:
+def test_stack_ports_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> None:
+    for name in (
+        "KAFKA_BOOTSTRAP_SERVERS",
+        "ELASTICSEARCH_URL",
+        "AKHBAR_KAFKA_BOOTSTRAP_SERVERS",
+        "AKHBAR_ELASTICSEARCH_URL",
+    ):
+        monkeypatch.delenv(name, raising=False)
     settings = CommonSettings(
         kafka_bootstrap_servers="127.0.0.1:39092", elasticsearch_url="http://127.0.0.1:39200"
     )
