@@ -357,3 +357,27 @@ def test_dlq_names_kafka_bootstrap_servers_when_the_broker_is_down() -> None:
     result = CliRunner().invoke(cli, ["dlq", "show", "indexer:0:0"], env={"KAFKA_BOOTSTRAP_SERVERS": kafka})
     assert result.exit_code == 3
     assert result.stderr.startswith(f"error: Kafka unreachable at {kafka} (set KAFKA_BOOTSTRAP_SERVERS): ")
+
+
+def test_the_services_own_entry_points_name_a_bad_setting(
+    monkeypatch: pytest.MonkeyPatch, capsys: pytest.CaptureFixture[str]
+) -> None:
+    from fetcher.__main__ import main as fetcher_main
+    from indexer.__main__ import main as indexer_main
+
+    monkeypatch.setenv("AKHBAR_MAX_BATCH_SIZE", "lots")
+    with pytest.raises(SystemExit) as exited:
+        indexer_main(["search", "خبر"])
+    assert exited.value.code == 2
+    assert capsys.readouterr().err == (
+        "error: invalid setting AKHBAR_MAX_BATCH_SIZE='lots': "
+        "Input should be a valid integer, unable to parse string as an integer\n"
+    )
+    monkeypatch.setenv("AKHBAR_FETCHER_METRICS_PORT", "-1")
+    with pytest.raises(SystemExit) as exited:
+        fetcher_main(["validate"])
+    assert exited.value.code == 2
+    assert (
+        "AKHBAR_FETCHER_METRICS_PORT='-1': Input should be greater than or equal to 0"
+        in capsys.readouterr().err
+    )
