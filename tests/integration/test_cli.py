@@ -81,6 +81,8 @@ def test_status_json_reports_topics_lag_dead_letters_indices_and_models(
             "group": f"{unique_name}-enricher",
             "service": "enricher",
             "topic": f"{unique_name}.raw",
+            "state": "Dead",  # no such group: no enricher ever ran
+            "members": 0,
             "committed": [],
             "lag": [],
             "total_lag": 0,
@@ -90,6 +92,8 @@ def test_status_json_reports_topics_lag_dead_letters_indices_and_models(
             "group": settings.group_id,
             "service": "indexer",
             "topic": settings.topic_enriched,
+            "state": "Empty",  # the indexer ran and left
+            "members": 0,
             # every partition committed up to its end; one that got no message has nothing committed
             "committed": [e or None for e in enriched["end_offsets"]],
             "lag": [0, 0, 0],

@@ -65,6 +65,16 @@ def _group_offsets(
         time.sleep(0.5)
 
 
+def _describe_groups(admin: Any, groups: list[str]) -> dict[str, dict[str, Any]]:
+    """State and members per group; an answer the client cannot give leaves them unknown."""
+    from kafka.errors import KafkaError
+
+    try:
+        return dict(admin.describe_groups(groups))
+    except KafkaError:
+        return {}
+
+
 def collect_kafka(
     settings: CommonSettings, groups: list[tuple[str, str | None, str]], *, timeout_s: float
 ) -> dict[str, Any]:
@@ -90,6 +100,7 @@ def collect_kafka(
             if t.get("error_code") == 0
         }
         committed, error = _group_offsets(admin, [g for g, _, _ in groups], timeout_s=timeout_s)
+        described = _describe_groups(admin, [g for g, _, _ in groups]) if error is None else {}
     finally:
         admin.close()
     tps = [TopicPartition(name, p) for name in roles for p in partitions.get(name, [])]
@@ -128,6 +139,9 @@ def collect_kafka(
                 "group": group,
                 "service": service,
                 "topic": topic,
+                # Stable with members = consuming; Empty = nobody (stopped); Dead = never seen
+                "state": (described.get(group) or {}).get("group_state"),
+                "members": len((described.get(group) or {}).get("members") or []),
                 "committed": done,
                 "lag": lag,
                 "total_lag": sum(lag),
@@ -265,11 +279,13 @@ def render_status(report: dict[str, Any]) -> str:
         out.append("")
         out.append(
             render_table(
-                ["GROUP", "SERVICE", "TOPIC", "LAG", "COMMITTED", "LAG PER PARTITION"],
+                ["GROUP", "SERVICE", "STATE", "MEMBERS", "TOPIC", "LAG", "COMMITTED", "LAG PER PARTITION"],
                 [
                     [
                         g["group"],
                         g["service"],
+                        g.get("state"),
+                        g.get("members"),
                         g["topic"],
                         g["total_lag"],
                         _ints(g["committed"]),
