@@ -106,6 +106,10 @@ def test_a_secret_is_never_echoed(monkeypatch: pytest.MonkeyPatch) -> None:
             "Invalid value for --source: 'Bad Name': lower-case letters, digits, . _ - only",
         ),
         (["search", "--size", "-1"], "Invalid value for '--size'"),
+        (
+            ["search", "--from", "last week"],
+            "Invalid value for '--from': 'last week': an ISO date (2026-01-01)",
+        ),
         (["run", "loader"], "No such command 'loader'"),
         (["stack", "reset"], "No such command 'reset'"),
     ],
@@ -212,6 +216,13 @@ def test_reason_matches_a_substring_or_the_error_class() -> None:
     assert not ReplayFilter(reason="InvalidMessage").accepts(letter)
     assert ReplayFilter(since=FAILED, until=FAILED).accepts(letter)
     assert not ReplayFilter(since=parse_when("2026-12-02")).accepts(letter)
+
+
+def test_search_dates_take_iso_and_date_math() -> None:
+    from akhbar.cli.indexing import _DATE_MATH, _iso
+
+    assert all(_DATE_MATH.match(v) for v in ("now", "now-7d/d", "now+1h", "now/M"))
+    assert _iso("2026-01-01") and _iso("2026-01-01T10:00:00+03:00") and not _iso("2026-13-01")
 
 
 def test_parse_ref() -> None:

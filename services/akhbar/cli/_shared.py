@@ -71,7 +71,7 @@ def kafka_unreachable(settings: CommonSettings, err: BaseException) -> Unreachab
     )
 
 
-def es_unreachable(settings: CommonSettings, err: BaseException) -> Unreachable:
+def es_unreachable(settings: CommonSettings, err: BaseException | str) -> Unreachable:
     return Unreachable(
         f"Elasticsearch unreachable at {redact_url(settings.elasticsearch_url)} (set {ES_SETTING}): {err}"
     )
@@ -92,6 +92,25 @@ class AkhbarGroup(click.Group):
             raise Unreachable(str(err)) from None
         except AkhbarError as err:
             raise CliError(str(err)) from None
+        except Exception as err:  # a client error our boundary modules did not translate
+            raise _client_error(ctx, err) from None
+
+
+def _client_error(ctx: click.Context, err: Exception) -> Exception:
+    """kafka-python's and elasticsearch's own errors, named by their setting; anything else unchanged."""
+    from elasticsearch import ApiError
+    from elasticsearch import TransportError as ESTransportError
+    from kafka.errors import KafkaError
+
+    settings = (ctx.find_root().obj or {}).get("settings") or CommonSettings.model_construct()
+    if isinstance(err, KafkaError):
+        servers = settings.kafka_bootstrap_servers
+        return Unreachable(f"Kafka at {servers} (set {KAFKA_SETTING}) failed: {type(err).__name__}: {err}")
+    if isinstance(err, ESTransportError):
+        return es_unreachable(settings, f"{type(err).__name__}: {err}")
+    if isinstance(err, ApiError):
+        return CliError(f"Elasticsearch at {redact_url(settings.elasticsearch_url)} refused: {err}")
+    return err
 
 
 def echo_json(data: Any, *, indent: int | None = 2) -> None:

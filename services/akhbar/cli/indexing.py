@@ -6,11 +6,33 @@ Both call the indexer's own functions (``indexer.search.search``, ``indexer.rein
 
 from __future__ import annotations
 
+import re
 from dataclasses import asdict
+from datetime import datetime
 
 import click
 
 from akhbar.cli._shared import CliError, echo_json, load_settings
+
+_DATE_MATH = re.compile(r"^now([+-]\d+[yMwdhHms])*(/[yMwdhHms])?$")
+
+
+def _es_date(ctx: click.Context, param: click.Parameter, value: str | None) -> str | None:
+    """An ISO 8601 date or time, or Elasticsearch date math (``now-7d/d``, ``2026-01-01||+1M``)."""
+    if value is None:
+        return None
+    anchor = value.split("||", 1)[0]
+    if _DATE_MATH.match(value) or (anchor and _iso(anchor)):
+        return value
+    raise click.BadParameter(f"{value!r}: an ISO date (2026-01-01) or date math (now-7d/d)")
+
+
+def _iso(text: str) -> bool:
+    try:
+        datetime.fromisoformat(text)
+    except ValueError:
+        return False
+    return True
 
 
 @click.command()
@@ -19,8 +41,8 @@ from akhbar.cli._shared import CliError, echo_json, load_settings
 @click.option("--source", multiple=True, help="source name or original source (repeat to OR)")
 @click.option("--entity", multiple=True, help="TYPE:name (PER, LOC, ORG, MISC) or just a name")
 @click.option("--language", multiple=True, help="ISO 639-1 code, e.g. ar")
-@click.option("--from", "date_from", help="published at/after (ISO date or ES date math)")
-@click.option("--to", "date_to", help="published at/before (ISO date or ES date math)")
+@click.option("--from", "date_from", callback=_es_date, help="published at/after (ISO date or now-7d/d)")
+@click.option("--to", "date_to", callback=_es_date, help="published at/before (ISO date or now/d)")
 @click.option("--fresh", is_flag=True, help="rank recent articles higher (gauss decay)")
 @click.option("--hide-duplicates", is_flag=True, help="leave out near-duplicates")
 @click.option("--size", type=click.IntRange(0, 10_000), default=10, show_default=True, help="hits per page")
