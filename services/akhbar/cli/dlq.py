@@ -166,7 +166,7 @@ def list_letters(
     settings = load_settings(CommonSettings)
     selection = ReplayFilter(reason=reason, since=since, until=until)
     rows: list[dict[str, Any]] = []
-    for stage in stages or STAGES:
+    for stage in dict.fromkeys(stages or STAGES):
         for scanned in _scan(settings, stage):
             if scanned.letter is not None and not selection.accepts(scanned.letter):
                 continue
@@ -196,6 +196,7 @@ def show(ref: str) -> None:
         if scanned.offset == offset:
             echo_json(letter_detail(stage, scanned))
             return
+        break  # the record there is gone (retention): the next one is another letter
     raise CliError(f"no letter {ref} in {dlq_topic(settings, stage)}")
 
 

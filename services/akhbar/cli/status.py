@@ -14,7 +14,7 @@ reported, the error names the setting, and the exit code is 3.
 from __future__ import annotations
 
 import time
-from typing import Any
+from typing import TYPE_CHECKING, Any
 
 import click
 
@@ -29,6 +29,9 @@ from akhbar.cli._shared import (
     render_table,
 )
 from akhbar.settings import CommonSettings
+
+if TYPE_CHECKING:
+    from indexer.settings import IndexerSettings
 
 MODEL_KINDS = ("language", "ner", "topics")
 
@@ -157,7 +160,7 @@ def collect_kafka(
     }
 
 
-def collect_elasticsearch(settings: Any, *, timeout_s: float) -> dict[str, Any]:
+def collect_elasticsearch(settings: IndexerSettings, *, timeout_s: float) -> dict[str, Any]:
     """Index versions with document counts, both aliases, and the model versions indexed."""
     from elasticsearch import ApiError
 
@@ -205,7 +208,7 @@ def collect_elasticsearch(settings: Any, *, timeout_s: float) -> dict[str, Any]:
 
 
 def collect(
-    settings: Any, enricher_group: str, extra_groups: tuple[str, ...], *, timeout_s: float
+    settings: IndexerSettings, enricher_group: str, extra_groups: tuple[str, ...], *, timeout_s: float
 ) -> tuple[dict[str, Any], list[str]]:
     """The whole report, and one message per unreachable service (naming its setting)."""
     from elasticsearch import ApiError, TransportError
