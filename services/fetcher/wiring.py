@@ -102,7 +102,10 @@ async def publish_page(
     """Poll ``url`` as a one-page ``article`` source: published, remembered and deduplicated as usual.
 
     The state file is the fetcher's (``AKHBAR_STATE_PATH``): an unchanged page is not sent twice.
+    A page dead-lettered before is tried again at once (an operator asked for it), not after
+    ``rejected_retry_s``.
     """
+    settings = settings.model_copy(update={"rejected_retry_s": 0.0})
     source = Source.model_validate(
         {
             "name": source_name,

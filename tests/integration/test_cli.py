@@ -393,6 +393,8 @@ def test_fetch_prints_the_article_and_publishes_only_when_asked(
         assert gone.exit_code == 1
         assert json.loads(gone.stdout)["summary"]["dead_lettered"] == 1
         assert gone.stderr.endswith("see `akhbar dlq list --stage fetcher`\n")
+        retried = _run(env, "fetch", f"{site.base}/nothing-here.html", "--allow-private", "--publish")
+        assert json.loads(retried.stdout)["summary"]["dead_lettered"] == 1  # asked for: tried again at once
 
     consumer = KafkaConsumer(
         f"{unique_name}.raw",
