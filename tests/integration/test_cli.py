@@ -411,9 +411,10 @@ def test_fetch_prints_the_article_and_publishes_only_when_asked(
         json.loads(line)
         for line in _run(env, "dlq", "list", "--stage", "fetcher", "--json").stdout.splitlines()
     ]
+    # one letter per attempt: the failed poll and the retry asked for
     assert [(r["error_class"], r["url"]) for r in letters] == [
         ("FetchRefused", f"{site.base}/nothing-here.html")
-    ]
+    ] * 2
 
 
 @pytest.mark.kafka
