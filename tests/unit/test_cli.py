@@ -11,6 +11,7 @@ import json
 import socket
 import sys
 from datetime import UTC, datetime
+from pathlib import Path
 
 import pytest
 from click.testing import CliRunner
@@ -27,6 +28,7 @@ from akhbar.replay import ReplayFilter, ScannedLetter, parse_when
 from akhbar.settings import CommonSettings, describe_settings_error
 
 FAILED = datetime(2026, 12, 1, 10, 30, 5, tzinfo=UTC)
+ROOT = Path(__file__).resolve().parents[2]
 
 
 def _closed_port() -> int:
@@ -174,7 +176,9 @@ def test_stack_ports_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> Non
         "KAFKA_PORT": "39092",
         "KAFKA_CONTROLLER_PORT": "39093",
         "ES_PORT": "39200",
+        "AKHBAR_STACK_DIR": str(ROOT / ".stack-39092"),  # never the default stack's log directory
     }
+    assert "AKHBAR_STACK_DIR" not in stack_env(settings, {"AKHBAR_STACK_DIR": "/srv/stack"})
     assert (
         stack_env(settings, {"KAFKA_CONTROLLER_PORT": "40000", "ES_PORT": "39200"})["KAFKA_CONTROLLER_PORT"]
         == "40000"
@@ -186,6 +190,7 @@ def test_stack_ports_follow_the_settings(monkeypatch: pytest.MonkeyPatch) -> Non
         "KAFKA_PORT": "49092",
         "KAFKA_CONTROLLER_PORT": "49093",
         "ES_PORT": "49200",
+        "AKHBAR_STACK_DIR": str(ROOT / ".stack-49092"),
     }
     assert stack_env(CommonSettings(), {}) == {
         "KAFKA_PORT": "9092",

@@ -21,11 +21,12 @@ from akhbar.cli._shared import ES_SETTING, KAFKA_SETTING, CliError, SettingsErro
 from akhbar.settings import CommonSettings
 
 _LOOPBACK = {"127.0.0.1", "localhost", "::1"}
+_REPO = Path(__file__).resolve().parents[3]
 
 
 def stack_script() -> Path:
     """deploy/local/stack.sh of the source checkout this package runs from."""
-    script = Path(__file__).resolve().parents[3] / "deploy" / "local" / "stack.sh"
+    script = _REPO / "deploy" / "local" / "stack.sh"
     if not script.is_file():
         raise CliError(f"the local stack needs a source checkout: {script} not found")
     return script
@@ -33,6 +34,9 @@ def stack_script() -> Path:
 
 def stack_env(settings: CommonSettings, environ: dict[str, str]) -> dict[str, str]:
     """KAFKA_PORT, KAFKA_CONTROLLER_PORT and ES_PORT for stack.sh, from the settings; refuses conflicts.
+
+    On ports other than 9092/9200, and unless AKHBAR_STACK_DIR says where, the stack's files go to
+    ``.stack-<kafka port>`` so it never shares a log directory with the default stack.
 
     stack.sh's own KAFKA_PORT / ES_PORT still count when the matching setting is left at its
     default (``KAFKA_PORT=39092 make stack-up`` keeps working); set both and they must agree.
@@ -67,7 +71,11 @@ def stack_env(settings: CommonSettings, environ: dict[str, str]) -> dict[str, st
     )
     if wanted["KAFKA_CONTROLLER_PORT"] in (wanted["KAFKA_PORT"], wanted["ES_PORT"]):
         raise SettingsError(f"KAFKA_CONTROLLER_PORT={wanted['KAFKA_CONTROLLER_PORT']} collides with a port")
-    return {k: wanted[k] for k in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "ES_PORT")}
+    ports = {k: wanted[k] for k in ("KAFKA_PORT", "KAFKA_CONTROLLER_PORT", "ES_PORT")}
+    if not environ.get("AKHBAR_STACK_DIR") and (ports["KAFKA_PORT"], ports["ES_PORT"]) != ("9092", "9200"):
+        # a stack on other ports gets its own files: two brokers on one log directory refuse to start
+        ports["AKHBAR_STACK_DIR"] = str(_REPO / f".stack-{ports['KAFKA_PORT']}")
+    return ports
 
 
 def _stack(action: str) -> None:
