@@ -10,13 +10,11 @@ import asyncio
 import hashlib
 import json
 import random
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -37,6 +35,8 @@ from fetcher.poller import PollSummary, SourcePoller
 from fetcher.settings import FetcherSettings
 from fetcher.sources import Source
 from fetcher.state import FetcherState
+
+from ..drip_site import DripSite
 
 NOW = datetime(2026, 2, 4, 12, 0, tzinfo=UTC)
 BASE = "http://127.0.0.1"
@@ -489,43 +489,8 @@ def test_a_retry_after_beyond_the_page_budget_gives_up_at_once() -> None:
 @pytest.fixture
 def drip_site() -> Iterator[str]:
     """Loopback server: /feed.rss lists /slow.html, which sends one byte per second for 120 s."""
-
-    class H(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
-
-        def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            if self.path == "/feed.rss":
-                data = _feed("/slow.html").replace(BASE, base).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
-            if self.path != "/slow.html":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            try:
-                for _ in range(120):
-                    self.wfile.write(b"x")
-                    self.wfile.flush()
-                    time.sleep(1.0)
-            except OSError:
-                pass
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with DripSite(seconds=120) as site:
+        yield site.base
 
 
 def test_a_one_byte_per_second_server_is_cut_at_the_page_budget(drip_site: str) -> None:
