@@ -5,7 +5,7 @@ VENV := .venv
 PY := $(VENV)/bin/python
 STAMP := $(VENV)/.installed
 
-.PHONY: help venv run test test-unit lint format stack-up stack-down stack-status clean \
+.PHONY: help venv run test test-unit lint format stack-up stack-down stack-status status clean \
         train-ner train-topics bench lock
 
 help:
@@ -13,6 +13,8 @@ help:
 	@echo "make test         run the whole test suite against real Kafka + Elasticsearch"
 	@echo "make test-unit    tests that need no services"
 	@echo "make stack-up     start the local Kafka + Elasticsearch (no Docker)   make stack-down  stop them"
+	@echo "make status       topics, lag, dead letters, indices, aliases, model versions (akhbar status)"
+	@echo "                  everything else: .venv/bin/akhbar --help"
 	@echo "make lint         ruff + mypy"
 	@echo "make train-ner    retrain the NER model      make train-topics  retrain the topic model"
 	@echo "make bench        run the benchmarks in bench/"
@@ -43,14 +45,18 @@ format: $(STAMP)
 	$(VENV)/bin/ruff format services tests bench scripts
 	$(VENV)/bin/ruff check --fix services tests bench scripts
 
-stack-up:
-	deploy/local/stack.sh up
+# through the CLI: the stack starts on the ports KAFKA_BOOTSTRAP_SERVERS / ELASTICSEARCH_URL name
+stack-up: $(STAMP)
+	$(VENV)/bin/akhbar stack up
 
-stack-down:
-	deploy/local/stack.sh down
+stack-down: $(STAMP)
+	$(VENV)/bin/akhbar stack down
 
-stack-status:
-	deploy/local/stack.sh status
+stack-status: $(STAMP)
+	$(VENV)/bin/akhbar stack status
+
+status: $(STAMP)  ## topics, lag, dead letters, indices, aliases, model versions
+	$(VENV)/bin/akhbar status
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^akhbar' > constraints.txt

@@ -32,6 +32,7 @@ from kafka.admin import KafkaAdminClient
 
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
 from akhbar.messages import EnrichedArticle, EntitySummary, LanguageGuess, TopicTag, article_id, encode
+from akhbar.settings import CommonSettings
 from indexer.documents import to_action
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
@@ -154,8 +155,9 @@ def main() -> int:
     parser.add_argument("--partitions", type=int, default=3, help="partitions of the bench topic")
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
-    parser.add_argument("--es", default="http://127.0.0.1:9200")
-    parser.add_argument("--kafka", default="127.0.0.1:9092")
+    defaults = CommonSettings()  # ELASTICSEARCH_URL / KAFKA_BOOTSTRAP_SERVERS, as the services read them
+    parser.add_argument("--es", default=defaults.elasticsearch_url)
+    parser.add_argument("--kafka", default=defaults.kafka_bootstrap_servers)
     args = parser.parse_args()
 
     run = f"bench-speed-{uuid.uuid4().hex[:8]}"

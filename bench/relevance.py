@@ -41,6 +41,7 @@ from elasticsearch import Elasticsearch, helpers
 
 from akhbar.arabic import normalize_arabic
 from akhbar.messages import EnrichedArticle, LanguageGuess, article_id
+from akhbar.settings import CommonSettings
 from indexer.documents import to_document
 from indexer.index_design import ANALYSIS, MAPPINGS
 from indexer.search import text_query
@@ -420,7 +421,11 @@ def main() -> int:
     parser.add_argument("--docs", type=int, default=3000, help="articles to index")
     parser.add_argument("--queries", type=int, default=400, help="known-item queries to generate")
     parser.add_argument("--seed", type=int, default=7, help="sampling and variation seed")
-    parser.add_argument("--es", default="http://127.0.0.1:9200", help="Elasticsearch URL")
+    parser.add_argument(
+        "--es",
+        default=CommonSettings().elasticsearch_url,
+        help="Elasticsearch URL (default: ELASTICSEARCH_URL)",
+    )
     parser.add_argument("--show", type=int, default=0, help="print N sample queries")
     args = parser.parse_args()
     rng = random.Random(args.seed)

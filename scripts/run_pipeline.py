@@ -62,6 +62,21 @@ def _stack_up() -> tuple[dict[str, str], list[list[str]]]:
     if os.environ.get("KAFKA_BOOTSTRAP_SERVERS") and os.environ.get("ELASTICSEARCH_URL"):
         return {}, []
     if _docker_answers():
+        # the compose dev stack publishes fixed loopback ports (docker-compose.override.yml): a setting
+        # naming another place is refused, not silently replaced
+        for name, fixed in (
+            ("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092"),
+            ("ELASTICSEARCH_URL", "127.0.0.1:9200"),
+        ):
+            value = os.environ.get(name)
+            if value and fixed not in value:
+                from akhbar.cli._shared import redact_url
+
+                raise SystemExit(
+                    f"{name}={redact_url(value)}: the compose dev stack listens on {fixed}; set both "
+                    "KAFKA_BOOTSTRAP_SERVERS and ELASTICSEARCH_URL to use services of your own, "
+                    "or AKHBAR_NO_DOCKER=1 for the local stack"
+                )
         dotenv = _dev_dotenv()
         compose = [
             "docker",
@@ -90,12 +105,26 @@ def _stack_up() -> tuple[dict[str, str], list[list[str]]]:
             },
             [[*compose, "stop", "kafka", "elasticsearch"]],
         )
+    # the local stack starts where the settings point (loopback ports from KAFKA_BOOTSTRAP_SERVERS and
+    # ELASTICSEARCH_URL, as `akhbar stack up` does), so the services started below find it
+    from click import ClickException
+
+    from akhbar.cli.stack import stack_env
+    from akhbar.settings import CommonSettings
+
     stack = str(ROOT / "deploy/local/stack.sh")
-    was_up = subprocess.run([stack, "status"], capture_output=True).returncode == 0
-    subprocess.run([stack, "up"], check=True)
+    try:
+        wanted = stack_env(CommonSettings(_env_file=ROOT / ".env"), dict(os.environ))  # type: ignore[call-arg]
+    except ClickException as err:
+        raise SystemExit(err.format_message()) from None
+    ports = {**os.environ, **wanted}
+    was_up = subprocess.run([stack, "status"], capture_output=True, env=ports).returncode == 0
+    subprocess.run([stack, "up"], check=True, env=ports)
     env = dict(
         line.split("=", 1)
-        for line in subprocess.run([stack, "env"], capture_output=True, text=True, check=True).stdout.split()
+        for line in subprocess.run(
+            [stack, "env"], capture_output=True, text=True, check=True, env=ports
+        ).stdout.split()
     )
     return env, ([] if was_up else [[stack, "down"]])
 
@@ -133,16 +162,17 @@ def service_commands(
         if port and port in seen:
             raise SystemExit(f"{seen[port]} and {name} are both {port}: give each service its own port")
         seen[port] = name
+    # every child through the one CLI (`akhbar run …`, D15); the services' own `python -m` entry points
+    # stay for compose and the fault suite
+    akhbar = [py, "-m", "akhbar.cli", "run"]
     commands: dict[str, list[str]] = {
-        "fetcher": [py, "-m", "fetcher", "--sources", sources, "run"],
-        "indexer": [py, "-m", "indexer", "run"],
+        "fetcher": [*akhbar, "fetcher", "--sources", sources],
+        "indexer": [*akhbar, "indexer"],
     }
     for i in range(enricher_workers):
         commands[f"enricher-{i}"] = [
-            py,
-            "-m",
+            *akhbar,
             "enricher",
-            "worker",
             "--loglevel",
             "warn",
             "--web-port",
@@ -243,13 +273,11 @@ def main() -> int:
 
     signal.signal(signal.SIGINT, on_signal)
     signal.signal(signal.SIGTERM, on_signal)
-    settings_raw = env.get("AKHBAR_TOPIC_RAW", "akhbar.articles.raw")
-    settings_enriched = env.get("AKHBAR_TOPIC_ENRICHED", "akhbar.articles.enriched")
-    dlqs = [
-        env.get(f"AKHBAR_TOPIC_DLQ_{s.upper()}", f"akhbar.dlq.{s}")
-        for s in ("fetcher", "enricher", "indexer")
-    ]
-    index = env.get("AKHBAR_INDEX_PREFIX", "akhbar-articles")
+    from indexer.settings import IndexerSettings
+
+    # topic and index names from the settings the services read (environment and .env alike)
+    names = IndexerSettings(_env_file=ROOT / ".env")  # type: ignore[call-arg]
+    dlqs = [names.topic_dlq_fetcher, names.topic_dlq_enricher, names.topic_dlq_indexer]
     started = time.monotonic()
     rc = 0
     try:
@@ -260,7 +288,7 @@ def main() -> int:
                 rc = 1
                 break
             try:
-                indexed, line = _progress(env, settings_raw, settings_enriched, dlqs, index)
+                indexed, line = _progress(env, names.topic_raw, names.topic_enriched, dlqs, names.read_alias)
             except Exception as err:  # the stack may still be warming up
                 indexed, line = 0, f"waiting for services ({type(err).__name__})"
             print(f"\r{time.strftime('%H:%M:%S')} │ {line}   ", end="", flush=True)

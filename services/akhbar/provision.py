@@ -39,7 +39,7 @@ from akhbar.es import make_es, wait_for_es
 from akhbar.kafka import SOURCE_OF_TRUTH_CONFIG, ensure_topics
 from akhbar.limits import kafka_limit
 from akhbar.logs import configure_logging
-from akhbar.settings import load_settings
+from akhbar.settings import settings_or_exit
 from indexer.index_admin import ensure_index
 from indexer.settings import IndexerSettings
 
@@ -184,7 +184,7 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--skip-kafka", action="store_true", help="leave the topics alone")
     parser.add_argument("--skip-elasticsearch", action="store_true", help="leave Elasticsearch alone")
     args = parser.parse_args(argv)
-    settings = load_settings(ProvisionSettings, "provision")
+    settings = settings_or_exit(ProvisionSettings)
     configure_logging("provision", settings.log_level, settings.client_log_level)
     try:
         if not args.skip_kafka:

@@ -9,11 +9,12 @@ conventional names.
 
 from __future__ import annotations
 
+import os
 import socket
 import sys
 from typing import TypeVar
 
-from pydantic import AliasChoices, Field, ValidationError, field_validator
+from pydantic import AliasChoices, Field, SecretStr, ValidationError, field_validator
 from pydantic_settings import BaseSettings, SettingsConfigDict
 
 _LEVELS = ("DEBUG", "INFO", "WARNING", "ERROR", "CRITICAL")
@@ -115,37 +116,50 @@ class CommonSettings(BaseSettings):
         ]
 
 
-SettingsT = TypeVar("SettingsT", bound=CommonSettings)
+def env_names(model: type[BaseSettings], field: str) -> list[str]:
+    """The environment variables that set ``field`` (a field name or one of its aliases), first one first."""
+    prefix = str(model.model_config.get("env_prefix", ""))
+    for name, info in model.model_fields.items():
+        alias = info.validation_alias
+        choices = [c for c in alias.choices if isinstance(c, str)] if isinstance(alias, AliasChoices) else []
+        if isinstance(alias, str):
+            choices = [alias]
+        if field == name or field in choices:
+            return [c.upper() for c in choices] or [f"{prefix}{name}".upper()]
+    return [field.upper()]
 
 
-def env_name(cls: type[BaseSettings], field: str) -> str:
-    """The environment variable(s) a field is read from, as an operator writes them."""
-    info = cls.model_fields.get(field)
-    if info is None:
-        return field
-    alias = info.validation_alias
-    if isinstance(alias, AliasChoices):
-        return " / ".join(str(choice) for choice in alias.choices)
-    if isinstance(alias, str):
-        return alias
-    return f"{cls.model_config.get('env_prefix', '')}{field}".upper()
+def describe_settings_error(err: ValidationError, model: type[BaseSettings]) -> str:
+    """One line naming each bad environment variable, its value and what is wrong with it.
+
+    The variable is the one actually set when a field has several (``AKHBAR_METRICS_PORT``
+    as the fallback of ``AKHBAR_INDEXER_METRICS_PORT``); secrets are not echoed.
+    """
+    environ = {k.upper() for k in os.environ}
+    parts = []
+    for error in err.errors():
+        loc = str(error["loc"][0]) if error.get("loc") else ""
+        names = env_names(model, loc)
+        name = next((n for n in names if n in environ), names[0])
+        field = model.model_fields.get(loc)
+        secret = "password" in name.lower() or (
+            field is not None and field.annotation in (SecretStr, SecretStr | None)
+        )
+        value = "<hidden>" if secret else repr(error.get("input"))
+        parts.append(f"{name}={value}: {error['msg']}")
+    return f"invalid setting{'s' if len(parts) > 1 else ''} " + "; ".join(parts)
 
 
-def describe_errors(cls: type[BaseSettings], err: ValidationError) -> list[str]:
-    """One line per bad setting, naming its variable, what is wrong and the value given."""
-    lines = []
-    for e in err.errors():
-        field = str(e["loc"][0]) if e.get("loc") else "?"
-        given = f" (got {e['input']!r})" if "input" in e and not isinstance(e["input"], dict) else ""
-        lines.append(f"{env_name(cls, field)}: {e['msg']}{given}")
-    return lines
+S = TypeVar("S", bound=BaseSettings)
 
 
-def load_settings(cls: type[SettingsT], service: str) -> SettingsT:
-    """Read and validate the settings at start; a bad value exits 2 with the variable's name, no traceback."""
+def settings_or_exit(model: type[S]) -> S:
+    """``model()``, or the :func:`describe_settings_error` line on stderr and exit code 2.
+
+    For the services' own ``python -m`` entry points (``akhbar`` does the same through click).
+    """
     try:
-        return cls()
+        return model()
     except ValidationError as err:
-        for line in describe_errors(cls, err):
-            print(f"{service}: invalid setting {line}", file=sys.stderr)
+        print(f"error: {describe_settings_error(err, model)}", file=sys.stderr)
         raise SystemExit(2) from None

@@ -7,7 +7,8 @@ import sys
 
 from akhbar.errors import BrokerUnavailable
 from akhbar.kafka import ensure_topics
-from enricher.app import app, settings
+from akhbar.settings import settings_or_exit
+from enricher.settings import EnricherSettings
 
 log = logging.getLogger("enricher")
 
@@ -17,8 +18,11 @@ def main() -> None:
 
     The topics are created first, with the size policy's ``max.message.bytes``, so a worker
     started before the fetcher consumes as soon as articles arrive; a broker that is not up
-    yet is waited for by faust itself.
+    yet is waited for by faust itself. A bad setting is named before faust starts (exit 2).
     """
+    settings_or_exit(EnricherSettings)
+    from enricher.app import app, settings  # reads the settings at import
+
     if "worker" in sys.argv[1:] and "--with-web" not in sys.argv:
         # /livez, /readyz and /metrics come from enricher.health on the web host and port
         sys.argv.append("--without-web")

@@ -10,10 +10,10 @@ import faust
 
 from akhbar.limits import kafka_limit
 from akhbar.logs import logging_dict_config
-from akhbar.settings import load_settings
+from akhbar.settings import settings_or_exit
 from enricher.settings import EnricherSettings
 
-settings = load_settings(EnricherSettings, "enricher")
+settings = settings_or_exit(EnricherSettings)
 _wire_limit = kafka_limit(settings.max_message_bytes)
 
 app = faust.App(

@@ -29,6 +29,18 @@ def artifact_version(folder: Path) -> str:
     return digest.hexdigest()[:12]
 
 
+def installed_model_versions() -> dict[str, str]:
+    """What ``EnrichedArticle.model_versions`` of this installation holds, without loading a model.
+
+    ``akhbar status`` compares it with the versions the index holds (a reindex is due when they differ).
+    """
+    return {
+        "language": language.MODEL_VERSION,
+        "ner": f"{artifact_version(NER_DIR)}+rules-{NER_RULES_VERSION}",
+        "topics": artifact_version(TOPICS_DIR),
+    }
+
+
 def _mention(span: Span, field: str) -> Entity:
     # model_validate: the tagger's str labels are checked against the contract's literals here.
     return Entity.model_validate(
@@ -65,11 +77,12 @@ class ArticleEnricher:
 
     @classmethod
     def load(cls, *, body_language_prefix_chars: int = 1000) -> ArticleEnricher:
+        versions = installed_model_versions()
         return cls(
             NerTagger.load(NER_DIR),
             TopicClassifier(TOPICS_DIR).load(),
-            ner_version=f"{artifact_version(NER_DIR)}+rules-{NER_RULES_VERSION}",
-            topics_version=artifact_version(TOPICS_DIR),
+            ner_version=versions["ner"],
+            topics_version=versions["topics"],
             body_language_prefix_chars=body_language_prefix_chars,
         )
 

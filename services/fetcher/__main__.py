@@ -18,25 +18,20 @@ import logging
 import signal
 import sys
 import time
-from dataclasses import asdict
-from datetime import UTC, datetime
 from typing import Any
-from urllib.parse import urlsplit
 
 from akhbar.errors import AkhbarError, TransientError
-from akhbar.kafka import DeadLetterPublisher, ReliableProducer, ensure_topics, make_producer
-from akhbar.limits import raw_article_budget
+from akhbar.kafka import ensure_topics
 from akhbar.logs import configure_logging
 from akhbar.observability import ServiceHealth, serve_observability, server_url
-from akhbar.settings import load_settings
+from akhbar.settings import settings_or_exit
 from fetcher.backoff import SourceBackoff
-from fetcher.extract import extract_article
-from fetcher.http import PoliteClient, RequestPolicy
+from fetcher.http import PoliteClient
 from fetcher.poller import PollSummary, SourcePoller
-from fetcher.publish import ArticlePublisher
 from fetcher.settings import FetcherSettings
 from fetcher.sources import Source, SourcesFileError, load_sources
 from fetcher.state import FetcherState
+from fetcher.wiring import fetch_page, make_fetcher_producer, make_poller
 
 log = logging.getLogger("fetcher")
 
@@ -120,27 +115,11 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     health.detail["sources"] = len(sources)
     server = serve_observability(settings.metrics_host, settings.metrics_port, health)
     log.info("observability on /livez, /readyz and /metrics", extra={"address": server_url(server)})
-    producer = ReliableProducer(
-        # linger 2 ms: each article waits for its own ack before the next one of its source is sent
-        lambda: make_producer(settings, client_id="akhbar-fetcher", max_block_ms=5000, linger_ms=2),
-        client="akhbar-fetcher",
-    )
+    producer = make_fetcher_producer(settings)
     state = FetcherState(settings.state_path)
     client = PoliteClient.build_client(settings)
-    poller = SourcePoller(
-        PoliteClient(client, settings),
-        ArticlePublisher(producer, settings.topic_raw, timeout_s=settings.publish_timeout_s),
-        DeadLetterPublisher(
-            producer, settings.topic_dlq_fetcher, max_message_bytes=settings.max_message_bytes
-        ),
-        state,
-        near_duplicates=state.near_duplicate_index(max_items=settings.dedup_max_items),
-        max_articles_per_poll=settings.max_articles_per_poll,
-        rejected_retry_s=settings.rejected_retry_s,
-        max_article_bytes=raw_article_budget(settings.max_message_bytes),
-        max_timeouts_per_url=settings.max_timeouts_per_url,
-        concurrency=settings.fetch_concurrency,
-        broker_status=health.set_connected,
+    poller = make_poller(
+        settings, PoliteClient(client, settings), producer, state, broker_status=health.set_connected
     )
     run = _Run(poller, state, health, SourceBackoff(settings.max_source_backoff_s))
     loop = asyncio.get_running_loop()
@@ -182,25 +161,8 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     return [run.totals]
 
 
-async def _fetch_one(
-    settings: FetcherSettings, url: str, allow_private: bool, timezone: str
-) -> dict[str, object]:
-    host = (urlsplit(url).hostname or "").lower()
-    policy = RequestPolicy(private_hosts=frozenset({host}) if allow_private else frozenset())
-    async with PoliteClient.build_client(settings) as client:
-        result = await PoliteClient(client, settings).get(url, policy)
-    extracted = extract_article(
-        result.body,
-        url=result.url,
-        content_type=result.content_type,
-        site_timezone=timezone,
-        now=datetime.now(UTC),
-    )
-    return asdict(extracted)
-
-
 def main(argv: list[str] | None = None) -> int:
-    settings = load_settings(FetcherSettings, "fetcher")
+    settings = settings_or_exit(FetcherSettings)
     parser = argparse.ArgumentParser(
         prog="fetcher", description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter
     )
@@ -227,7 +189,9 @@ def main(argv: list[str] | None = None) -> int:
     configure_logging("fetcher", settings.log_level, settings.client_log_level)
     try:
         if args.command == "fetch":
-            doc = asyncio.run(_fetch_one(settings, args.url, args.allow_private, args.timezone))
+            doc = asyncio.run(
+                fetch_page(settings, args.url, allow_private=args.allow_private, timezone=args.timezone)
+            )
             print(json.dumps(doc, ensure_ascii=False, indent=2, default=str))
             return 0
         sources = load_sources(args.sources)

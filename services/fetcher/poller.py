@@ -13,8 +13,11 @@ Size: every article is cut to ``akhbar.limits.raw_article_budget`` before it is 
 never refused. Should the broker refuse one anyway (a topic with a smaller
 ``max.message.bytes``), it is dead-lettered with that reason and remembered as rejected;
 the next pages and sources keep flowing (``ReliableProducer`` replaces a producer that
-the refusal made fatal). When the broker is unavailable, the poll stops with
-``BrokerUnavailable`` and nothing is marked: the next poll tries again.
+the refusal made fatal). When the broker is unavailable, an extracted article goes to the
+state's outbox (bounded by ``outbox_max_articles``) instead of being lost when its feed
+scrolls on; the URL counts as handled, and every poll first publishes the outbox in order
+and marks each article seen once acknowledged. Only when the outbox is full does the poll
+stop with ``BrokerUnavailable``, nothing marked: the next poll tries again.
 
 What is published: a URL never seen before; for ``article`` sources, a page
 whose content hash changed since it was last published (a conditional GET
@@ -35,12 +38,12 @@ from collections.abc import Awaitable, Callable
 from dataclasses import asdict, dataclass
 from datetime import UTC, datetime
 
-from prometheus_client import Counter
+from prometheus_client import Counter, Gauge
 
 from akhbar.errors import BrokerUnavailable, ExtractionError, PermanentError
 from akhbar.kafka import MessageTooLarge
 from akhbar.limits import fit_article, raw_article_budget
-from akhbar.messages import DeadLetter, RawArticle, Stage, article_id
+from akhbar.messages import DeadLetter, RawArticle, Stage, article_id, decode, encode
 from akhbar.settings import CommonSettings
 from fetcher.dates import parse_date
 from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
@@ -50,7 +53,7 @@ from fetcher.feeds import Discovered, parse_feed, parse_sitemap
 from fetcher.http import FetchResult, PoliteClient, RequestPolicy
 from fetcher.publish import ArticleSink, LetterSink
 from fetcher.sources import Source, SourceKind
-from fetcher.state import FetcherState
+from fetcher.state import FetcherState, Queued
 from fetcher.urls import canonicalize_url
 
 log = logging.getLogger(__name__)
@@ -65,6 +68,9 @@ TIMEOUTS = Counter(
 )
 TRUNCATED = Counter(
     "akhbar_fetcher_truncated_total", "Articles whose body was cut to the size policy", ["source"]
+)
+OUTBOX = Gauge(
+    "akhbar_fetcher_outbox_articles", "Articles extracted while the broker was away, waiting to be sent"
 )
 
 BrokerStatus = Callable[[bool, str | None], None]
@@ -87,6 +93,8 @@ class PollSummary:
     skipped_rejected: int = 0
     timeouts: int = 0
     truncated: int = 0
+    queued: int = 0  # put in the outbox: the broker was away
+    drained: int = 0  # published from the outbox
 
     def as_dict(self) -> dict[str, object]:
         return asdict(self)
@@ -118,6 +126,8 @@ class SourcePoller:
         max_article_bytes: int = raw_article_budget(_DEFAULT_MAX_MESSAGE_BYTES),
         max_timeouts_per_url: int = 3,
         concurrency: int = 8,
+        outbox_max_articles: int = 10_000,
+        probe_timeout_s: float = 2.0,
         broker_status: BrokerStatus | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
@@ -133,11 +143,17 @@ class SourcePoller:
         self._max_article_bytes = max_article_bytes
         self._max_timeouts = max_timeouts_per_url
         self._concurrency = max(1, concurrency)
+        self._outbox_max = outbox_max_articles
+        self._probe_timeout_s = probe_timeout_s
+        self._broker_down = False  # a send failed: queue without waiting for another timeout
+        self._draining = asyncio.Lock()
+        OUTBOX.set(state.outbox_count())
         self._broker_status = broker_status or (lambda ok, error: None)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     async def poll(self, source: Source) -> PollSummary:
         summary = PollSummary(source.name)
+        await self._drain(summary)
         policy = RequestPolicy(
             private_hosts=source.private_hosts,
             headers=source.headers,
@@ -270,6 +286,10 @@ class SourcePoller:
             summary.unchanged += 1
             ARTICLES.labels(source.name, "skipped_seen").inc()
             return None
+        if self._state.queued(url):  # extracted during a broker outage, waiting in the outbox
+            summary.unchanged += 1
+            ARTICLES.labels(source.name, "skipped_queued").inc()
+            return None
         rejected_at = self._state.rejected_since(url)
         if rejected_at is not None and time.time() - rejected_at < self._rejected_retry_s:
             summary.skipped_rejected += 1
@@ -326,10 +346,19 @@ class SourcePoller:
                 article = fit_article(article, self._max_article_bytes)
             except ValueError as err:  # does not fit even without its body (bounded title, tags)
                 raise MessageTooLarge(f"article does not fit the size policy: {err}") from err
+            if self._broker_down:  # known away: do not wait for one more timeout per article
+                raise BrokerUnavailable("the broker did not answer the last send")
             await self._send(self._publisher.publish(article))
         except MessageTooLarge as err:
             await self._dead_letter(source, link.url, err, body, remember=url, kind="too_large")
             summary.dead_lettered += 1
+            return
+        except BrokerUnavailable:
+            self._broker_down = True
+            if not self._queue(Queued(url, source.name, encode(article).decode("utf-8"), fingerprint)):
+                raise
+            summary.queued += 1
+            ARTICLES.labels(source.name, "queued").inc()
             return
         if article.truncated:
             summary.truncated += 1
@@ -346,6 +375,70 @@ class SourcePoller:
             self._state.save_validators(link.url, result.etag, result.last_modified)
         summary.published += 1
         ARTICLES.labels(source.name, "published").inc()
+
+    def _queue(self, item: Queued) -> bool:
+        queued = self._state.queue(item, max_items=self._outbox_max)
+        OUTBOX.set(self._state.outbox_count())
+        if not queued:
+            log.error(
+                "broker unavailable and the outbox is full; the article waits for the next poll",
+                extra={"url": item.url, "outbox_max_articles": self._outbox_max},
+            )
+        return queued
+
+    async def _drain(self, summary: PollSummary) -> None:
+        """Publish the outbox in order before new work; one poll drains it, the others wait for it.
+
+        While the broker is believed away, the first send is a short probe, so discovery (and the
+        queueing of what a scrolling feed lists now) is never held up by a long send timeout."""
+        if self._broker_down and self._draining.locked():
+            return  # another poll is probing; this one queues its articles meanwhile
+        async with self._draining:
+            probe = self._broker_down
+            while True:
+                batch = self._state.outbox(limit=100)
+                if not batch:
+                    self._broker_down = False
+                    return
+                for item in batch:
+                    try:
+                        await self._drain_one(item, summary, self._probe_timeout_s if probe else None)
+                        probe = False
+                    except BrokerUnavailable as err:
+                        self._broker_down = True
+                        log.warning(
+                            "broker still unavailable; outbox kept",
+                            extra={"outbox": self._state.outbox_count(), "error": str(err)},
+                        )
+                        return
+                    finally:
+                        OUTBOX.set(self._state.outbox_count())
+
+    async def _drain_one(self, item: Queued, summary: PollSummary, timeout_s: float | None) -> None:
+        article = decode(RawArticle, item.article.encode("utf-8"))
+        try:
+            await self._send(self._publisher.publish(article, timeout_s=timeout_s))
+        except MessageTooLarge as err:  # only if the topic shrank meanwhile: set aside with its reason
+            ERRORS.labels(item.source, "too_large").inc()
+            letter = DeadLetter.build(
+                stage=Stage.FETCHER,
+                error=err,
+                original=item.article.encode("utf-8"),
+                key=item.url,
+                url=item.url,
+                reason=f"{item.source}: {err}",
+            )
+            await self._send(self._dlq.apublish(letter))
+            self._state.mark_rejected(item.url, item.source, "too_large", str(err))
+            self._state.unqueue(item.url)
+            summary.dead_lettered += 1
+            return
+        self._near.restore(article.id, *item.fingerprint)
+        self._state.mark_published(
+            item.url, article.id, article.content_hash, item.source, fingerprint=item.fingerprint
+        )
+        summary.drained += 1
+        ARTICLES.labels(item.source, "drained").inc()
 
     def _to_raw(
         self, source: Source, link: Discovered, url: str, ex: ExtractedArticle

@@ -18,8 +18,10 @@ from akhbar.messages import DeadLetter, RawArticle, encode
 
 
 class ArticleSink(Protocol):
-    async def publish(self, article: RawArticle) -> None:
-        """Return once the article is durable; raise MessageTooLarge or BrokerUnavailable."""
+    async def publish(self, article: RawArticle, *, timeout_s: float | None = None) -> None:
+        """Return once the article is durable; raise MessageTooLarge or BrokerUnavailable.
+
+        ``timeout_s`` shortens the wait for one send (a probe of a broker believed away)."""
 
 
 class LetterSink(Protocol):
@@ -35,12 +37,15 @@ class ArticlePublisher:
         self._topic = topic
         self._timeout_s = timeout_s
 
-    async def publish(self, article: RawArticle) -> None:
+    async def publish(self, article: RawArticle, *, timeout_s: float | None = None) -> None:
         """Send keyed by article id; return only once the broker acknowledged (acks=all).
 
         Cancellable (shutdown). Raises ``MessageTooLarge`` (this article can never be sent) or
         ``BrokerUnavailable`` (nothing acknowledged: try again later).
         """
         await self._producer.asend(
-            self._topic, key=article.id.encode("ascii"), value=encode(article), timeout_s=self._timeout_s
+            self._topic,
+            key=article.id.encode("ascii"),
+            value=encode(article),
+            timeout_s=self._timeout_s if timeout_s is None else timeout_s,
         )

@@ -55,7 +55,15 @@ class FetcherSettings(CommonSettings):
         "is flushed and closed with what is left of this",
     )
     publish_timeout_s: float = Field(
-        default=30.0, gt=0, description="an article send not acknowledged in this long is retried next poll"
+        default=30.0,
+        gt=0,
+        description="an article send not acknowledged in this long goes to the outbox (sent first next poll)",
+    )
+    outbox_max_articles: int = Field(
+        default=10_000,
+        ge=0,
+        description="articles kept in the state file while the broker is away (0: none; when full, a "
+        "poll stops and its articles are fetched again next time)",
     )
     max_body_bytes: int = Field(default=5 * 1024 * 1024, ge=1024, description="bigger bodies are refused")
     max_redirects: int = Field(default=5, ge=0)

@@ -20,7 +20,12 @@ Tables:
 * ``timeouts``: per page URL, how many fetches in a row ran out of time; reset when the page
   is published or dead-lettered, so a page that keeps timing out is set aside after
   ``max_timeouts_per_url`` polls (across restarts);
-* ``polls``: last successful poll (and last error) per source.
+* ``polls``: last successful poll (and last error) per source;
+* ``outbox``: articles extracted while the broker was away, in the order they were made, each
+  with what ``mark_published`` needs. A feed lists only its latest items, so an outage longer than
+  its window would otherwise lose the items that scrolled off; they wait here (bounded) and are
+  published first once the broker answers, then marked seen in the same transaction that removes
+  them (D7).
 """
 
 from __future__ import annotations
@@ -28,6 +33,7 @@ from __future__ import annotations
 import sqlite3
 import threading
 import time
+from dataclasses import dataclass
 from pathlib import Path
 
 from fetcher.dedup import NearDuplicateIndex
@@ -68,12 +74,32 @@ CREATE TABLE IF NOT EXISTS timeouts (
     last_error TEXT,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS outbox (
+    seq INTEGER PRIMARY KEY AUTOINCREMENT,
+    url TEXT NOT NULL UNIQUE,
+    source TEXT NOT NULL,
+    article TEXT NOT NULL,
+    body_hash TEXT NOT NULL,
+    simhash TEXT NOT NULL,
+    duplicate_of TEXT,
+    queued_at REAL NOT NULL
+);
 CREATE TABLE IF NOT EXISTS polls (
     source TEXT PRIMARY KEY,
     last_success REAL,
     last_error TEXT
 );
 """
+
+
+@dataclass(frozen=True)
+class Queued:
+    """An article waiting in the outbox: its URL, source, JSON as it will be sent, and fingerprint."""
+
+    url: str
+    source: str
+    article: str
+    fingerprint: tuple[str, int, str | None]
 
 
 class FetcherState:
@@ -133,10 +159,54 @@ class FetcherState:
                     )
                 self._db.execute("DELETE FROM rejected WHERE url = ?", (url,))
                 self._db.execute("DELETE FROM timeouts WHERE url = ?", (url,))
+                self._db.execute("DELETE FROM outbox WHERE url = ?", (url,))
                 self._db.execute("COMMIT")
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    # ---------------------------------------------------------------- outbox
+
+    def queue(self, item: Queued, *, max_items: int) -> bool:
+        """Keep an unpublished article for later; False when the outbox holds ``max_items`` already."""
+        with self._lock:
+            if self.outbox_count() >= max_items:
+                return False
+            body_hash, simhash, duplicate_of = item.fingerprint
+            self._db.execute(
+                "INSERT INTO outbox(url, source, article, body_hash, simhash, duplicate_of, queued_at) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?) ON CONFLICT(url) DO UPDATE SET article = excluded.article, "
+                "body_hash = excluded.body_hash, simhash = excluded.simhash, "
+                "duplicate_of = excluded.duplicate_of",
+                (
+                    item.url,
+                    item.source,
+                    item.article,
+                    body_hash,
+                    f"{simhash:016x}",
+                    duplicate_of,
+                    time.time(),
+                ),
+            )
+        return True
+
+    def queued(self, url: str) -> bool:
+        return self._db.execute("SELECT 1 FROM outbox WHERE url = ?", (url,)).fetchone() is not None
+
+    def outbox_count(self) -> int:
+        return int(self._db.execute("SELECT count(*) FROM outbox").fetchone()[0])
+
+    def outbox(self, limit: int = 100) -> list[Queued]:
+        """The oldest queued articles, in the order they were queued."""
+        rows = self._db.execute(
+            "SELECT url, source, article, body_hash, simhash, duplicate_of FROM outbox ORDER BY seq LIMIT ?",
+            (limit,),
+        ).fetchall()
+        return [Queued(r[0], r[1], r[2], (r[3], int(r[4], 16), r[5])) for r in rows]
+
+    def unqueue(self, url: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM outbox WHERE url = ?", (url,))
 
     def seen_count(self) -> int:
         return int(self._db.execute("SELECT count(*) FROM seen").fetchone()[0])

@@ -17,7 +17,6 @@ import logging
 import signal
 import sys
 from dataclasses import asdict
-from datetime import datetime
 
 from kafka import KafkaConsumer
 
@@ -33,12 +32,12 @@ from akhbar.kafka import (
 )
 from akhbar.logs import configure_logging
 from akhbar.observability import ServiceHealth, serve_observability, server_url
-from akhbar.replay import ReplayFilter, replay_dead_letters
-from akhbar.settings import load_settings
+from akhbar.replay import ReplayFilter, parse_when, replay_from_settings
+from akhbar.settings import settings_or_exit
 from indexer.index_admin import ensure_index
 from indexer.pipeline import BatchIndexer
-from indexer.reindex import ReindexRefused, reindex
-from indexer.search import SearchRejected, SearchRequest, SearchResponse, request_from, search
+from indexer.reindex import ReindexRefused, run_reindex
+from indexer.search import SearchRejected, format_response, request_from, search
 from indexer.settings import IndexerSettings
 
 log = logging.getLogger("indexer")
@@ -102,69 +101,31 @@ def _run(args: argparse.Namespace, settings: IndexerSettings) -> int:
 
 def _replay(args: argparse.Namespace, settings: IndexerSettings) -> int:
     dlq_topic = args.dlq_topic or settings.topic_dlq_indexer
-    consumer = make_consumer(settings, group_id=None, client_id="akhbar-replay")
-    producer = make_producer(settings, client_id="akhbar-replay")
-    try:
-        report = replay_dead_letters(
-            consumer,
-            producer,
-            dlq_topic,
-            to_topic=args.to_topic,
-            dry_run=args.dry_run,
-            limit=args.limit,
-            selection=ReplayFilter(
-                reason_contains=args.reason_contains,
-                error_class=args.error_class,
-                since=args.since,
-                until=args.until,
-            ),
-        )
-    finally:
-        consumer.close()
-        producer.close()
-    print(json.dumps({"dlq_topic": dlq_topic, **asdict(report), "dry_run": args.dry_run}))
+    report = replay_from_settings(
+        settings,
+        dlq_topic,
+        to_topic=args.to_topic,
+        dry_run=args.dry_run,
+        limit=args.limit,
+        selection=ReplayFilter(
+            reason_contains=args.reason_contains,
+            error_class=args.error_class,
+            since=args.since,
+            until=args.until,
+        ),
+    )
+    print(json.dumps({"dlq_topic": dlq_topic, **report.as_dict(), "dry_run": args.dry_run}))
     return 0
 
 
 def _reindex(args: argparse.Namespace, settings: IndexerSettings) -> int:
-    es = make_es(settings, request_timeout=120)
-    wait_for_es(es, timeout_s=args.wait_s)
-    ensure_index(es, settings)
-    consumer = make_consumer(settings, group_id=None, client_id="akhbar-reindex")
-    producer = make_producer(settings, client_id="akhbar-reindex-dlq")
     try:
-        dlq = DeadLetterPublisher(
-            producer, settings.topic_dlq_indexer, max_message_bytes=settings.max_message_bytes
-        )
-        report = reindex(es, consumer, dlq, settings)
+        report = run_reindex(settings, wait_s=args.wait_s)
     except ReindexRefused as err:
         print(f"reindex refused: {err}", file=sys.stderr)
         return 1
-    finally:
-        consumer.close()
-        producer.close()
     print(json.dumps(asdict(report), ensure_ascii=False))
     return 0
-
-
-def _print_response(request: SearchRequest, response: SearchResponse) -> None:
-    print(f"{response.total} hits ({response.took_ms} ms) for {request.text!r}")
-    for n, hit in enumerate(response.hits, start=request.offset + 1):
-        src = hit.source
-        topics = ",".join(t.get("code", "") for t in src.get("topics", []))
-        when = str(src.get("published_at") or src.get("fetched_at") or "")[:10]
-        title = (hit.highlights.get("title") or [hit.title])[0]
-        score = f"{hit.score:.2f}" if hit.score is not None else "-"
-        print(f"{n:>3}. [{score}] {title}")
-        print(f"     {src.get('source', '')} · {when} · {topics} · {src.get('url', '')}")
-        for fragment in hit.highlights.get("body", [])[:2]:
-            print(f"     … {fragment} …")
-    facets = [("topics", response.topics), ("sources", response.sources), ("languages", response.languages)]
-    for name, buckets in facets:
-        if buckets:
-            print(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in buckets.items()))
-    if response.entities:
-        print("entities: " + ", ".join(f"{e.type}:{e.name} ({e.articles})" for e in response.entities))
 
 
 def _search(args: argparse.Namespace, settings: IndexerSettings) -> int:
@@ -192,7 +153,7 @@ def _search(args: argparse.Namespace, settings: IndexerSettings) -> int:
     if args.json:
         print(json.dumps(response.to_json(), ensure_ascii=False, indent=2))
     else:
-        _print_response(request, response)
+        print(format_response(request, response))
     return 0
 
 
@@ -222,7 +183,7 @@ def _add_search_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
 
 
 def main(argv: list[str] | None = None) -> int:
-    settings = load_settings(IndexerSettings, "indexer")
+    settings = settings_or_exit(IndexerSettings)
     parser = argparse.ArgumentParser(prog="indexer", description=__doc__)
     sub = parser.add_subparsers(dest="command", required=True)
     run = sub.add_parser("run", help="consume enriched articles and index them")
@@ -243,8 +204,8 @@ def main(argv: list[str] | None = None) -> int:
     replay.add_argument("--to-topic", help="default: the topic each letter came from")
     replay.add_argument("--reason-contains", help="only letters whose reason contains this text")
     replay.add_argument("--error-class", help="only letters with this error class")
-    replay.add_argument("--since", type=datetime.fromisoformat, help="ISO 8601; letters failed at/after")
-    replay.add_argument("--until", type=datetime.fromisoformat, help="ISO 8601; letters failed at/before")
+    replay.add_argument("--since", type=parse_when, help="ISO 8601 (UTC if no offset) or 2h/7d ago")
+    replay.add_argument("--until", type=parse_when, help="ISO 8601 (UTC if no offset) or 2h/7d ago")
     replay.add_argument("--limit", type=int, help="replay at most N letters")
     replay.add_argument("--dry-run", action="store_true", help="count what would be replayed")
     rebuild = sub.add_parser(

@@ -31,8 +31,15 @@ from elasticsearch import ApiError, Elasticsearch
 from kafka import KafkaConsumer
 from kafka.structs import TopicPartition
 
-from akhbar.kafka import SOURCE_OF_TRUTH_CONFIG, DeadLetterPublisher, topic_config
-from indexer.index_admin import current_indices, ensure_templates
+from akhbar.es import make_es, wait_for_es
+from akhbar.kafka import (
+    SOURCE_OF_TRUTH_CONFIG,
+    DeadLetterPublisher,
+    make_consumer,
+    make_producer,
+    topic_config,
+)
+from indexer.index_admin import current_indices, ensure_index, ensure_templates
 from indexer.pipeline import BatchIndexer, BrakeEngaged
 from indexer.settings import IndexerSettings
 
@@ -236,3 +243,24 @@ def reindex(
         resumed=resumed,
         end_offsets={str(tp.partition): o for tp, o in e2.items()},
     )
+
+
+def run_reindex(settings: IndexerSettings, *, wait_s: float = 120.0) -> ReindexReport:
+    """:func:`reindex` with the clients made from ``settings``: what ``akhbar reindex`` runs."""
+    es = make_es(settings, request_timeout=120)
+    wait_for_es(es, timeout_s=wait_s)
+    ensure_index(es, settings)
+    consumer = make_consumer(settings, group_id=None, client_id="akhbar-reindex")
+    try:
+        producer = make_producer(settings, client_id="akhbar-reindex-dlq")
+    except BaseException:
+        consumer.close()
+        raise
+    try:
+        dlq = DeadLetterPublisher(
+            producer, settings.topic_dlq_indexer, max_message_bytes=settings.max_message_bytes
+        )
+        return reindex(es, consumer, dlq, settings)
+    finally:
+        consumer.close()
+        producer.close()

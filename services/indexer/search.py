@@ -429,3 +429,24 @@ def request_from(
         languages=tuple(languages),
         **options,
     )
+
+
+def format_response(request: SearchRequest, response: SearchResponse) -> str:
+    """The human-readable answer of ``akhbar search`` (and ``python -m indexer search``)."""
+    lines = [f"{response.total} hits ({response.took_ms} ms) for {request.text!r}"]
+    for n, hit in enumerate(response.hits, start=request.offset + 1):
+        src = hit.source
+        topics = ",".join(t.get("code", "") for t in src.get("topics", []))
+        when = str(src.get("published_at") or src.get("fetched_at") or "")[:10]
+        title = (hit.highlights.get("title") or [hit.title])[0]
+        score = f"{hit.score:.2f}" if hit.score is not None else "-"
+        lines.append(f"{n:>3}. [{score}] {title}")
+        lines.append(f"     {src.get('source', '')} · {when} · {topics} · {src.get('url', '')}")
+        lines.extend(f"     … {fragment} …" for fragment in hit.highlights.get("body", [])[:2])
+    facets = [("topics", response.topics), ("sources", response.sources), ("languages", response.languages)]
+    for name, buckets in facets:
+        if buckets:
+            lines.append(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in buckets.items()))
+    if response.entities:
+        lines.append("entities: " + ", ".join(f"{e.type}:{e.name} ({e.articles})" for e in response.entities))
+    return "\n".join(lines)

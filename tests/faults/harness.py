@@ -75,13 +75,14 @@ class CaseRun:
         rate: float = RATE,
         extra_sources: Callable[[StreamSite], str] | None = None,
         extra_env: dict[str, str] | None = None,
+        window: int | None = None,
     ) -> None:
         self.row, self.names, self.kafka, self.es = row, names, kafka, es
-        # The feed keeps every article of the run (like a day's news sitemap). With a window shorter
-        # than an outage (500 items = 25 s at 20/s), items leave the feed while the broker is down
-        # and are never seen by the fetcher: lost at the source, which only an outbox could avoid.
+        # By default the feed keeps every article of the run (like a day's news sitemap). The broker
+        # case gives it a window shorter than the outage: items leave the feed while the broker is
+        # down, and only the fetcher's outbox keeps them (D7).
         seed = zlib.crc32(names.prefix.encode()) % 10_000
-        self.site = StreamSite(n, rate, seed=seed, window=max(500, n)).start()
+        self.site = StreamSite(n, rate, seed=seed, window=window or max(500, n)).start()
         sources = (
             "sources:\n" + stream_source(self.site) + (extra_sources(self.site) if extra_sources else "")
         )

@@ -13,12 +13,10 @@ import os
 import signal
 import sqlite3
 import subprocess
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Iterator
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from pathlib import Path
 from typing import Any
 
@@ -26,62 +24,17 @@ import pytest
 from kafka import KafkaConsumer
 from kafka.admin import KafkaAdminClient
 
+from ..drip_site import DripSite
+
 pytestmark = pytest.mark.kafka
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
-class _DripSite:
-    def __init__(self) -> None:
-        self.started = threading.Event()  # the slow page's first byte went out
-        self.hung_up = threading.Event()  # the client closed the slow connection
-        site = self
-
-        class Handler(BaseHTTPRequestHandler):
-            protocol_version = "HTTP/1.0"
-
-            def do_GET(self) -> None:
-                if self.path == "/feed.rss":
-                    data = (
-                        '<?xml version="1.0" encoding="UTF-8"?><rss version="2.0"><channel><title>t</title>'
-                        f"<item><title>i</title><link>{site.base}/slow.html</link></item></channel></rss>"
-                    ).encode()
-                    self.send_response(200)
-                    self.send_header("Content-Type", "application/rss+xml")
-                    self.send_header("Content-Length", str(len(data)))
-                    self.end_headers()
-                    self.wfile.write(data)
-                    return
-                if self.path != "/slow.html":
-                    self.send_error(404)
-                    return
-                self.send_response(200)
-                self.send_header("Content-Type", "text/html; charset=utf-8")
-                self.end_headers()
-                try:
-                    for _ in range(300):
-                        self.wfile.write(b"<")
-                        self.wfile.flush()
-                        site.started.set()
-                        time.sleep(1.0)
-                except OSError:
-                    site.hung_up.set()
-
-            def log_message(self, format: str, *args: Any) -> None:
-                pass
-
-        self.server = ThreadingHTTPServer(("127.0.0.1", 0), Handler)
-        self.server.daemon_threads = True
-        self.base = f"http://127.0.0.1:{self.server.server_address[1]}"
-
-
 @pytest.fixture
-def drip() -> Iterator[_DripSite]:
-    site = _DripSite()
-    threading.Thread(target=site.server.serve_forever, daemon=True).start()
-    yield site
-    site.server.shutdown()
-    site.server.server_close()
+def drip() -> Iterator[DripSite]:
+    with DripSite() as site:
+        yield site
 
 
 def _get(url: str) -> tuple[int, dict[str, Any]]:
@@ -103,7 +56,7 @@ def _count(bootstrap: str, topic: str) -> int:
 
 
 def test_sigterm_during_a_slow_drip_fetch_exits_within_10_s_with_code_0(
-    kafka_bootstrap: str, unique_name: str, tmp_path: Path, python: str, free_port: int, drip: _DripSite
+    kafka_bootstrap: str, unique_name: str, tmp_path: Path, python: str, free_port: int, drip: DripSite
 ) -> None:
     sources = tmp_path / "sources.yaml"
     sources.write_text(

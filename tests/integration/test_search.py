@@ -465,3 +465,33 @@ def test_search_on_a_dead_node_is_transient() -> None:
     dead = Elasticsearch("http://127.0.0.1:9", request_timeout=2, max_retries=0)
     with pytest.raises(SearchUnavailable):
         search(dead, SearchRequest(text="خبر"))
+
+
+def test_akhbar_search_json_and_text(es: Elasticsearch, settings: IndexerSettings) -> None:
+    from click.testing import CliRunner
+
+    from akhbar.cli import cli
+
+    env = {"ELASTICSEARCH_URL": settings.elasticsearch_url, "AKHBAR_INDEX_PREFIX": settings.index_prefix}
+    runner = CliRunner()
+    result = runner.invoke(
+        cli, ["search", "الوزاره", "--topic", "politics", "--entity", "PER:أحمد الصالح", "--json"], env=env
+    )
+    assert result.exit_code == 0, result.stderr
+    out = json.loads(result.stdout)
+    assert (out["total"], [h["id"] for h in out["hits"]]) == (1, [WATER.id])
+    assert out["hits"][0]["title"] == WATER.title
+    assert out["hits"][0]["highlight"]["title"][0].startswith("<em>وزارة</em>")
+    assert out["facets"]["topics"] == {"politics": 1}
+    text = runner.invoke(cli, ["search", "الوزاره", "--topic", "politics", "--size", "1"], env=env)
+    lines = text.stdout.splitlines()
+    assert text.exit_code == 0 and lines[0].startswith("1 hits (") and lines[0].endswith(" ms) for 'الوزاره'")
+    assert lines[1].startswith("  1. [") and "<em>وزارة</em>" in lines[1]
+    assert lines[2].endswith(f" · politics · {WATER.url}")
+    missing = f"test-missing-{uuid.uuid4().hex}"
+    refused = runner.invoke(cli, ["search", "خبر", "--index", missing], env=env)
+    assert refused.exit_code == 1
+    assert refused.stderr.startswith(
+        f"error: search on {missing} refused: elasticsearch 404 index_not_found_exception"
+    )
+    assert "`akhbar run indexer` creates it" in refused.stderr

@@ -37,7 +37,7 @@ class _Sink:
         self.articles: list[RawArticle] = []
         self.letters: list[DeadLetter] = []
 
-    async def publish(self, article: RawArticle) -> None:
+    async def publish(self, article: RawArticle, *, timeout_s: float | None = None) -> None:
         self.articles.append(article)
 
     async def apublish(self, letter: DeadLetter) -> None:

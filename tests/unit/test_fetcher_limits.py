@@ -10,13 +10,12 @@ import asyncio
 import hashlib
 import json
 import random
-import threading
 import time
 import urllib.error
 import urllib.request
 from collections.abc import Callable, Iterator
 from datetime import UTC, datetime
-from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
+from pathlib import Path
 from typing import Any
 
 import httpx
@@ -36,6 +35,8 @@ from fetcher.poller import PollSummary, SourcePoller
 from fetcher.settings import FetcherSettings
 from fetcher.sources import Source
 from fetcher.state import FetcherState
+
+from ..drip_site import DripSite
 
 NOW = datetime(2026, 2, 4, 12, 0, tzinfo=UTC)
 BASE = "http://127.0.0.1"
@@ -76,8 +77,10 @@ class Sink:
         self.articles: list[RawArticle] = []
         self.letters: list[DeadLetter] = []
         self.fail: Callable[[RawArticle], Exception | None] = lambda article: None
+        self.timeouts: list[float | None] = []  # per send: None = the publisher's own timeout
 
-    async def publish(self, article: RawArticle) -> None:
+    async def publish(self, article: RawArticle, *, timeout_s: float | None = None) -> None:
+        self.timeouts.append(timeout_s)
         error = self.fail(article)
         if error is not None:
             raise error
@@ -210,13 +213,14 @@ def test_an_article_the_broker_refuses_for_size_is_dead_lettered_and_others_flow
     assert (again.skipped_rejected, again.unchanged, again.published) == (1, 1, 0)
 
 
-def test_broker_unavailable_marks_nothing_and_readyz_tells_until_the_next_ack() -> None:
+def test_broker_unavailable_without_outbox_marks_nothing_and_readyz_tells_until_the_next_ack() -> None:
     site, sink, state = Site(), Sink(), FetcherState(":memory:")
     site.html("/a.html", _page("البرلمان يقر القانون", [STORY]))
     site.rss("/feed.rss", "/a.html")
     health = ServiceHealth("fetcher", consumer=False)
     health.set_connected(True)
-    poller = _poller(site, sink, state, broker_status=health.set_connected)
+    # no outbox: the poll stops and marks nothing (with one, see the outbox tests below)
+    poller = _poller(site, sink, state, broker_status=health.set_connected, outbox_max_articles=0)
     server = serve_observability("127.0.0.1", 0, health)
     try:
         sink.fail = lambda article: BrokerUnavailable("send to raw not acknowledged within 30 s")
@@ -238,6 +242,88 @@ def test_broker_unavailable_marks_nothing_and_readyz_tells_until_the_next_ack() 
     finally:
         server.shutdown()
         server.server_close()
+
+
+def _stories(site: Site, n: int) -> list[str]:
+    days = ["السبت", "الأحد", "الاثنين", "الثلاثاء", "الأربعاء", "الخميس"]
+    paths = [f"/n{i}.html" for i in range(n)]
+    for i, path in enumerate(paths):
+        text = STORY.replace("الثلاثاء", days[i % len(days)]).replace("ثمانية وسبعين", f"{70 + i}")
+        site.html(
+            path,
+            _page(f"خبر رقم {i} عن {days[i % len(days)]}", [text, f"فقرة خاصة بالخبر {i}: {LETTERS[i:]}"]),
+        )
+    return paths
+
+
+class Outage:
+    """The broker of ``Sink``: away until ``back()``; counts the sends it refused."""
+
+    def __init__(self, sink: Sink) -> None:
+        self.refused = 0
+        sink.fail = self._fail
+
+    def _fail(self, article: RawArticle) -> Exception | None:
+        self.refused += 1
+        return BrokerUnavailable("send to raw not acknowledged within 30 s")
+
+    @staticmethod
+    def back(sink: Sink) -> None:
+        sink.fail = lambda article: None
+
+
+def test_articles_made_while_the_broker_is_away_wait_in_the_outbox_and_go_first_when_it_answers(
+    tmp_path: Path,
+) -> None:
+    site, sink = Site(), Sink()
+    state = FetcherState(tmp_path / "state.sqlite3")
+    paths = _stories(site, 4)
+    site.rss("/feed.rss", *paths[:3])
+    outage = Outage(sink)
+    poller = _poller(site, sink, state)
+
+    down = _poll(poller, _source("s", "/feed.rss"))
+    assert (down.queued, down.published, down.drained) == (3, 0, 0)
+    assert outage.refused == 1  # once the broker failed a send, the rest go straight to the outbox
+    assert state.outbox_count() == 3 and state.seen_count() == 0
+    assert REGISTRY.get_sample_value("akhbar_fetcher_outbox_articles") == 3
+
+    again = _poll(poller, _source("s", "/feed.rss"))  # still away: queued pages are not fetched again
+    assert (again.queued, again.unchanged) == (0, 3)
+    assert outage.refused == 2 and sink.timeouts == [None, 2.0]  # one short probe, then discovery
+    assert all(site.paths.count(p) == 1 for p in paths[:3])
+
+    # The feed scrolls on while the broker is away: the three are no longer listed.
+    site.rss("/feed.rss", paths[3])
+    Outage.back(sink)
+    state.close()
+    state = FetcherState(tmp_path / "state.sqlite3")  # and the fetcher restarted meanwhile
+    up = _poll(_poller(site, sink, state), _source("s", "/feed.rss"))
+    assert (up.drained, up.published, up.queued) == (3, 1, 0)
+    assert [a.fetched_url for a in sink.articles] == [f"{BASE}{p}" for p in paths]  # made order kept
+    assert state.outbox_count() == 0 and state.seen_count() == 4
+    assert all(
+        state.seen_hash(f"{BASE}{p}") == a.content_hash for p, a in zip(paths, sink.articles, strict=True)
+    )
+    assert REGISTRY.get_sample_value("akhbar_fetcher_outbox_articles") == 0
+
+
+def test_a_full_outbox_stops_the_poll_and_what_did_not_fit_is_fetched_again() -> None:
+    site, sink, state = Site(), Sink(), FetcherState(":memory:")
+    paths = _stories(site, 3)
+    site.rss("/feed.rss", *paths)
+    Outage(sink)
+    poller = _poller(site, sink, state, outbox_max_articles=2)
+    with pytest.raises(BrokerUnavailable):
+        _poll(poller, _source("s", "/feed.rss"))
+    assert state.outbox_count() == 2 and state.seen_count() == 0
+    assert not state.queued(f"{BASE}{paths[2]}")
+
+    Outage.back(sink)
+    up = _poll(poller, _source("s", "/feed.rss"))
+    assert (up.drained, up.published, up.unchanged) == (2, 1, 2)
+    assert [a.fetched_url for a in sink.articles] == [f"{BASE}{p}" for p in paths]
+    assert site.paths.count(paths[2]) == 2 and site.paths.count(paths[0]) == 1
 
 
 def test_livez_is_503_once_the_loop_stops_beating() -> None:
@@ -403,43 +489,8 @@ def test_a_retry_after_beyond_the_page_budget_gives_up_at_once() -> None:
 @pytest.fixture
 def drip_site() -> Iterator[str]:
     """Loopback server: /feed.rss lists /slow.html, which sends one byte per second for 120 s."""
-
-    class H(BaseHTTPRequestHandler):
-        protocol_version = "HTTP/1.0"
-
-        def do_GET(self) -> None:
-            base = f"http://127.0.0.1:{self.server.server_address[1]}"
-            if self.path == "/feed.rss":
-                data = _feed("/slow.html").replace(BASE, base).encode()
-                self.send_response(200)
-                self.send_header("Content-Type", "application/rss+xml")
-                self.send_header("Content-Length", str(len(data)))
-                self.end_headers()
-                self.wfile.write(data)
-                return
-            if self.path != "/slow.html":
-                self.send_error(404)
-                return
-            self.send_response(200)
-            self.send_header("Content-Type", "text/html; charset=utf-8")
-            self.end_headers()
-            try:
-                for _ in range(120):
-                    self.wfile.write(b"x")
-                    self.wfile.flush()
-                    time.sleep(1.0)
-            except OSError:
-                pass
-
-        def log_message(self, format: str, *args: Any) -> None:
-            pass
-
-    server = ThreadingHTTPServer(("127.0.0.1", 0), H)
-    server.daemon_threads = True
-    threading.Thread(target=server.serve_forever, daemon=True).start()
-    yield f"http://127.0.0.1:{server.server_address[1]}"
-    server.shutdown()
-    server.server_close()
+    with DripSite(seconds=120) as site:
+        yield site.base
 
 
 def test_a_one_byte_per_second_server_is_cut_at_the_page_budget(drip_site: str) -> None:
@@ -479,7 +530,7 @@ def test_a_poll_cancelled_while_its_send_waits_for_the_ack_marks_nothing() -> No
     sending = asyncio.Event()
 
     class Hanging(Sink):
-        async def publish(self, article: RawArticle) -> None:
+        async def publish(self, article: RawArticle, *, timeout_s: float | None = None) -> None:
             sending.set()
             await asyncio.Event().wait()  # the broker never answers
 
