@@ -55,7 +55,7 @@ class FetcherSettings(CommonSettings):
         "is flushed and closed with what is left of this",
     )
     publish_timeout_s: float = Field(
-        default=30.0,
+        default=10.0,
         gt=0,
         description="an article send not acknowledged in this long goes to the outbox (sent first next poll)",
     )

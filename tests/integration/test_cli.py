@@ -437,6 +437,11 @@ def test_reindex_switches_the_aliases_that_status_shows(
         "messages": 3,
         "indexed": 3,
         "dead_lettered": 0,
+        "stale": 0,
+        "old_count": 3,
+        "new_count": 3,
+        "resumed": False,
+        "end_offsets": {"0": 1, "1": 1, "2": 1},
     }
     report = json.loads(_run(env, "status", "--json").stdout)["elasticsearch"]
     assert report["read_alias"]["indices"] == [v2] and report["write_alias"]["indices"] == [v2]
