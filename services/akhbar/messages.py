@@ -56,8 +56,24 @@ class Provenance(_Model):
     original_url: str | None = None
 
 
+class Copy(_Model):
+    """Another URL at which the fetcher found the same article (same canonical id) after the first."""
+
+    url: str
+    source: str
+    seen_at: datetime
+
+
+MAX_COPIES = 20
+"""Copies listed on an article (the newest); ``copy_count`` counts them all."""
+
+
 class RawArticle(_Model):
-    """An article as extracted by the fetcher, before enrichment."""
+    """An article as extracted by the fetcher, before enrichment.
+
+    ``fetched_url``, ``source`` and ``first_seen_at`` always describe the first copy seen: a
+    syndicated copy or a later revision never overwrites them (D7); later copies are in ``copies``.
+    """
 
     schema_version: Literal[1] = 1
     id: str = Field(min_length=8, max_length=64)
@@ -86,6 +102,13 @@ class RawArticle(_Model):
     original_body_chars: int | None = Field(
         default=None, ge=0, description="length of the body before it was cut (characters)"
     )
+    first_seen_at: datetime | None = Field(
+        default=None, description="when the first copy (fetched_url, source) was fetched"
+    )
+    copies: list[Copy] = Field(
+        default_factory=list, max_length=MAX_COPIES, description="later copies at other URLs, newest last"
+    )
+    copy_count: int = Field(default=0, ge=0, description="how many later copies were seen in all")
     fetched_at: datetime
     revision: int = Field(
         ge=0,

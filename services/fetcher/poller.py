@@ -43,7 +43,7 @@ from prometheus_client import Counter, Gauge
 from akhbar.errors import BrokerUnavailable, ExtractionError, PermanentError
 from akhbar.kafka import MessageTooLarge
 from akhbar.limits import fit_article, raw_article_budget
-from akhbar.messages import DeadLetter, RawArticle, Stage, article_id, decode, encode
+from akhbar.messages import MAX_COPIES, Copy, DeadLetter, RawArticle, Stage, article_id, decode, encode
 from akhbar.settings import CommonSettings
 from fetcher.dates import parse_date
 from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
@@ -112,6 +112,13 @@ class _Prepared:
     extracted: ExtractedArticle
 
 
+def _url_key(url: str) -> str:
+    try:
+        return canonicalize_url(url)
+    except ValueError:
+        return url  # dead-lettered as a bad URL by _prepare
+
+
 class SourcePoller:
     def __init__(
         self,
@@ -147,6 +154,7 @@ class SourcePoller:
         self._probe_timeout_s = probe_timeout_s
         self._broker_down = False  # a send failed: queue without waiting for another timeout
         self._draining = asyncio.Lock()
+        self._in_flight: set[str] = set()  # canonical URLs some poll is fetching or publishing now
         OUTBOX.set(state.outbox_count())
         self._broker_status = broker_status or (lambda ok, error: None)
         self._clock = clock or (lambda: datetime.now(UTC))
@@ -171,12 +179,23 @@ class SourcePoller:
             log.warning("source unavailable", extra={"source": source.name, "error": str(err)})
             return summary
         summary.discovered = len(links)
+        # One fetch per URL per poll, across this source's feeds and sitemaps (by canonical URL) and
+        # across sources polled at the same time (``_in_flight``): the same story listed by a feed
+        # and a sitemap is fetched and published once.
         seen_urls: set[str] = set()
         unique = []
         for link in links[: self._max_articles]:
-            if link.url not in seen_urls:
-                seen_urls.add(link.url)
-                unique.append(link)
+            key = _url_key(link.url)
+            if key in seen_urls:
+                continue
+            seen_urls.add(key)
+            if key in self._in_flight:
+                summary.unchanged += 1
+                ARTICLES.labels(source.name, "skipped_in_flight").inc()
+                continue
+            unique.append(link)
+        claimed = {_url_key(link.url) for link in unique}
+        self._in_flight |= claimed
         # Up to `concurrency` pages are fetched and extracted ahead; they are published one by one in
         # link order. A failure or a cancellation (SIGTERM) cancels what was fetched ahead, unpublished.
         ahead: deque[tuple[Discovered, asyncio.Task[_Prepared | None]]] = deque()
@@ -190,6 +209,7 @@ class SourcePoller:
         finally:
             for _, task in ahead:
                 task.cancel()
+            self._in_flight -= claimed
         self._state.record_poll(source.name)
         log.info("polled", extra=summary.as_dict())
         return summary
@@ -335,6 +355,7 @@ class SourcePoller:
         """Dedup, cut, publish and remember one page: in link order, so first seen wins (D7)."""
         url, previous_hash, refetch, body, result = p.url, p.previous_hash, p.refetch, p.body, p.result
         article, fingerprint = self._to_raw(source, link, url, p.extracted)
+        article = self._first_copy_kept(article, url)
         if previous_hash is not None and previous_hash == article.content_hash:
             summary.unchanged += 1
             ARTICLES.labels(source.name, "skipped_unchanged").inc()
@@ -369,12 +390,41 @@ class SourcePoller:
         # Only now, with the broker's acknowledgement in hand, are the URL and fingerprint remembered.
         self._near.restore(article.id, *fingerprint)
         self._state.mark_published(
-            url, article.id, article.content_hash, source.name, fingerprint=fingerprint
+            url,
+            article.id,
+            article.content_hash,
+            source.name,
+            fingerprint=fingerprint,
+            first_seen=article.first_seen_at.timestamp() if article.first_seen_at else None,
+            fetched_url=article.fetched_url,
         )
         if refetch:
             self._state.save_validators(link.url, result.etag, result.last_modified)
         summary.published += 1
         ARTICLES.labels(source.name, "published").inc()
+
+    def _first_copy_kept(self, article: RawArticle, url: str) -> RawArticle:
+        """Give a revision or a later copy the first copy's provenance and the list of copies.
+
+        A syndicated copy whose canonical link names an article published before (same id) or the
+        same article under another URL never overwrites where it was first seen: the message keeps
+        the first copy's ``fetched_url``, ``source`` and ``first_seen_at`` and lists this copy in
+        ``copies``. With unchanged content it is the same article with one more copy (a new
+        revision, ``content_hash`` unchanged); with changed content, a new revision of it."""
+        first = self._state.first_copy(article.id)
+        count, known = self._state.copies(article.id, MAX_COPIES)
+        copies = [Copy(url=u, source=s, seen_at=datetime.fromtimestamp(t, UTC)) for u, s, t in known]
+        if first is None:
+            return article.model_copy(update={"first_seen_at": article.fetched_at})
+        update: dict[str, object] = {
+            "fetched_url": first.url,
+            "source": first.source,
+            "first_seen_at": datetime.fromtimestamp(first.seen_at, UTC),
+        }
+        if first.key != url and all(c.url != url for c in copies):
+            copies = [*copies, Copy(url=url, source=article.source, seen_at=article.fetched_at)][-MAX_COPIES:]
+            count += 1
+        return article.model_copy(update={**update, "copies": copies, "copy_count": count})
 
     def _queue(self, item: Queued) -> bool:
         queued = self._state.queue(item, max_items=self._outbox_max)
@@ -435,7 +485,13 @@ class SourcePoller:
             return
         self._near.restore(article.id, *item.fingerprint)
         self._state.mark_published(
-            item.url, article.id, article.content_hash, item.source, fingerprint=item.fingerprint
+            item.url,
+            article.id,
+            article.content_hash,
+            item.source,
+            fingerprint=item.fingerprint,
+            first_seen=article.first_seen_at.timestamp() if article.first_seen_at else None,
+            fetched_url=article.fetched_url,
         )
         summary.drained += 1
         ARTICLES.labels(item.source, "drained").inc()

@@ -21,6 +21,10 @@ Tables:
   is published or dead-lettered, so a page that keeps timing out is set aside after
   ``max_timeouts_per_url`` polls (across restarts);
 * ``polls``: last successful poll (and last error) per source;
+* ``articles``: per article id, its first copy (URL, source, time) and the content hash last
+  published; ``copies``: the other URLs it was found at later (a syndicated copy whose canonical
+  link names it, the same page under another URL). Published revisions carry the first copy's
+  provenance and the copies, so a later copy never overwrites where the article was first seen;
 * ``outbox``: articles extracted while the broker was away, in the order they were made, each
   with what ``mark_published`` needs. A feed lists only its latest items, so an outage longer than
   its window would otherwise lose the items that scrolled off; they wait here (bounded) and are
@@ -74,6 +78,21 @@ CREATE TABLE IF NOT EXISTS timeouts (
     last_error TEXT,
     at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS articles (
+    article_id TEXT PRIMARY KEY,
+    first_key TEXT NOT NULL,
+    first_url TEXT NOT NULL,
+    first_source TEXT NOT NULL,
+    first_seen REAL NOT NULL,
+    content_hash TEXT
+);
+CREATE TABLE IF NOT EXISTS copies (
+    article_id TEXT NOT NULL,
+    url TEXT NOT NULL,
+    source TEXT NOT NULL,
+    seen_at REAL NOT NULL,
+    PRIMARY KEY (article_id, url)
+);
 CREATE TABLE IF NOT EXISTS outbox (
     seq INTEGER PRIMARY KEY AUTOINCREMENT,
     url TEXT NOT NULL UNIQUE,
@@ -90,6 +109,17 @@ CREATE TABLE IF NOT EXISTS polls (
     last_error TEXT
 );
 """
+
+
+@dataclass(frozen=True)
+class FirstCopy:
+    """Where and when an article was first seen, and the content hash last published for it."""
+
+    key: str  # the canonical form of the URL it was fetched at (the ``seen`` table's key)
+    url: str  # as fetched
+    source: str
+    seen_at: float
+    content_hash: str | None
 
 
 @dataclass(frozen=True)
@@ -111,6 +141,12 @@ class FetcherState:
         self._db.execute("PRAGMA journal_mode=WAL")
         self._db.execute("PRAGMA synchronous=NORMAL")
         self._db.executescript(_SCHEMA)
+        # state files from before the articles table: the earliest seen URL of each id is its first copy
+        self._db.execute(
+            "INSERT OR IGNORE INTO articles(article_id, first_key, first_url, first_source, first_seen, "
+            "content_hash) SELECT article_id, url, url, source, first_seen, content_hash FROM seen s "
+            "WHERE first_seen = (SELECT min(first_seen) FROM seen WHERE article_id = s.article_id)"
+        )
         self._lock = threading.Lock()
 
     def __repr__(self) -> str:
@@ -134,8 +170,13 @@ class FetcherState:
         source: str,
         *,
         fingerprint: tuple[str, int, str | None] | None = None,
+        first_seen: float | None = None,
+        fetched_url: str | None = None,
     ) -> None:
         """Remember a URL whose article the broker acknowledged.
+
+        The first URL recorded for an article id is its first copy (``fetched_url`` as fetched,
+        ``first_seen`` when, default now); any other URL is recorded as a later copy.
 
         ``fingerprint`` is ``(body_hash, simhash, duplicate_of)``; only the first one
         recorded for an article id is kept (first-seen wins), in one transaction with the URL.
@@ -157,6 +198,17 @@ class FetcherState:
                         "VALUES (?, ?, ?, ?)",
                         (article_id, body_hash, f"{simhash:016x}", duplicate_of),
                     )
+                self._db.execute(
+                    "INSERT INTO articles(article_id, first_key, first_url, first_source, first_seen, "
+                    "content_hash) VALUES (?, ?, ?, ?, ?, ?) ON CONFLICT(article_id) DO UPDATE SET "
+                    "content_hash = excluded.content_hash",
+                    (article_id, url, fetched_url or url, source, first_seen or now, content_hash),
+                )
+                self._db.execute(
+                    "INSERT OR IGNORE INTO copies(article_id, url, source, seen_at) "
+                    "SELECT ?, ?, ?, ? FROM articles WHERE article_id = ? AND first_key != ?",
+                    (article_id, url, source, now, article_id, url),
+                )
                 self._db.execute("DELETE FROM rejected WHERE url = ?", (url,))
                 self._db.execute("DELETE FROM timeouts WHERE url = ?", (url,))
                 self._db.execute("DELETE FROM outbox WHERE url = ?", (url,))
@@ -164,6 +216,27 @@ class FetcherState:
             except BaseException:
                 self._db.execute("ROLLBACK")
                 raise
+
+    # ---------------------------------------------------------------- first copy and later copies
+
+    def first_copy(self, article_id: str) -> FirstCopy | None:
+        row = self._db.execute(
+            "SELECT first_key, first_url, first_source, first_seen, content_hash FROM articles "
+            "WHERE article_id = ?",
+            (article_id,),
+        ).fetchone()
+        return None if row is None else FirstCopy(row[0], row[1], row[2], float(row[3]), row[4])
+
+    def copies(self, article_id: str, limit: int) -> tuple[int, list[tuple[str, str, float]]]:
+        """(how many later copies, the newest ``limit`` of them oldest first as (url, source, seen_at))."""
+        count = int(
+            self._db.execute("SELECT count(*) FROM copies WHERE article_id = ?", (article_id,)).fetchone()[0]
+        )
+        rows = self._db.execute(
+            "SELECT url, source, seen_at FROM copies WHERE article_id = ? ORDER BY seen_at DESC, url LIMIT ?",
+            (article_id, limit),
+        ).fetchall()
+        return count, [(r[0], r[1], float(r[2])) for r in reversed(rows)]
 
     # ---------------------------------------------------------------- outbox
 

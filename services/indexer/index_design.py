@@ -162,6 +162,15 @@ MAPPINGS: dict[str, Any] = {
         "simhash": {"type": "keyword"},
         "duplicate_of": {"type": "keyword"},
         "fetched_at": {"type": "date"},
+        "first_seen_at": {"type": "date"},
+        "copies": {
+            "properties": {
+                "url": {"type": "keyword"},
+                "source": {"type": "keyword"},
+                "seen_at": {"type": "date"},
+            }
+        },
+        "copy_count": {"type": "integer"},
         "truncated": {"type": "boolean"},
         "original_body_chars": {"type": "integer"},
         "revision": {"type": "long"},
@@ -199,7 +208,7 @@ MAPPINGS: dict[str, Any] = {
 
 # Fields added to MAPPINGS after an index version was created: put on existing indices at start
 # (adding a field is allowed in place; changing one needs a new index version).
-ADDED_FIELDS = ("truncated", "original_body_chars")
+ADDED_FIELDS = ("truncated", "original_body_chars", "first_seen_at", "copies", "copy_count")
 
 
 def added_properties() -> dict[str, Any]:
