@@ -270,6 +270,7 @@ def expected(
         content_hash=content_hash(f"{gold['title']}\n{body}"),
         simhash=f"{simhash64(body):016x}",
         duplicate_of=duplicate_of,
+        first_seen_at=NOW,  # every fetch here is the article's first copy (copies: none)
         fetched_at=NOW,
         revision=int(NOW.timestamp() * 1000),
     )
