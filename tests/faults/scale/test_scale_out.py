@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import os
 import re
+import threading
 import time
 from pathlib import Path
 from typing import Any
@@ -80,6 +81,26 @@ def fully_replicated(bootstrap: str, topics: list[str]) -> bool:
     except Exception:
         return False
     return all(len(p["isr_nodes"]) == REPLICATION for parts in layout.values() for p in parts)
+
+
+class StallWatch(threading.Thread):
+    """Samples the index count: the longest time it stood still while released articles waited."""
+
+    def __init__(self, case: CaseRun) -> None:
+        super().__init__(name="stall-watch", daemon=True)
+        self.case, self.longest, self._stop = case, 0.0, threading.Event()
+
+    def run(self) -> None:
+        last_count, since = -1, time.monotonic()
+        while not self._stop.wait(0.5):
+            count, now = self.case.count(), time.monotonic()
+            if count != last_count or count >= self.case.site.released():
+                last_count, since = count, now
+            self.longest = max(self.longest, now - since)
+
+    def stop(self) -> None:
+        self._stop.set()
+        self.join(timeout=10)
 
 
 def test_scale_out_with_a_broker_killed(
@@ -159,11 +180,15 @@ def test_scale_out_with_a_broker_killed(
         RESULTS["killed"] = f"{victim} (leader of {names.raw}[0])"
         RESULTS["released_at_kill"] = case.site.released()
         indexed_at_kill = case.count()
+        stalls = StallWatch(case)
         killed = cluster.kill_broker(victim)
+        stalls.start()
         time.sleep(BROKER_DOWN_S)
-        figures["indexed during the outage"] = case.count() - indexed_at_kill
+        figures[f"indexed in the {BROKER_DOWN_S:g} s after the kill"] = case.count() - indexed_at_kill
         case.pipeline.check_alive()
         restarted = cluster.start_brokers()
+        stalls.stop()
+        figures["longest stall from the kill to the broker answering again s"] = round(stalls.longest, 1)
         RESULTS["down_s"] = round(restarted - killed, 1)
         figures["indexed from the kill to the broker answering again"] = case.count() - indexed_at_kill
         if case.count() < N:  # else the two live brokers carried the whole stream
