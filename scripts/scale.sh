@@ -19,10 +19,13 @@ cleanup() {
 }
 trap cleanup EXIT
 
+stack_s=0
 if ! deploy/local/stack.sh status >/dev/null 2>&1; then
   echo "== starting $KAFKA_NODES Kafka nodes and $ES_NODES Elasticsearch nodes in $AKHBAR_STACK_DIR"
   started_stack=1
+  t0=$(date +%s)
   deploy/local/stack.sh up
+  stack_s=$(( $(date +%s) - t0 ))
 fi
 set -a; eval "$(deploy/local/stack.sh env)"; set +a
 export AKHBAR_SCALE=1 SCALE_REPORT="${SCALE_REPORT:-bench/results/scale.md}"
@@ -31,5 +34,13 @@ echo "== scale-out case: N=$SCALE_N against Kafka $KAFKA_BOOTSTRAP_SERVERS, Elas
 started=$(date +%s)
 rc=0
 .venv/bin/python -m pytest tests/faults/scale -q -rfE -W ignore::ResourceWarning "$@" || rc=$?
-echo "== scale-out case took $(( $(date +%s) - started ))s; table in $SCALE_REPORT"
+case_s=$(( $(date +%s) - started ))
+echo "== scale-out case took ${case_s}s; table in $SCALE_REPORT"
+if [ -f "$SCALE_REPORT" ]; then
+  if [ "$started_stack" = 1 ]; then
+    printf 'Durations: starting the stack %ss, the case (pytest) %ss; stopping the stack follows.\n' "$stack_s" "$case_s" >>"$SCALE_REPORT"
+  else
+    printf 'Durations: the case (pytest) %ss, on a stack already running.\n' "$case_s" >>"$SCALE_REPORT"
+  fi
+fi
 exit $rc

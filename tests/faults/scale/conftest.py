@@ -74,6 +74,13 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         f"at {r['rate']:g}/s through {r['sources']} feeds; broker {r.get('killed', '?')} "
         f"killed (kill -9) after {r.get('released_at_kill', '?')} releases, down {r.get('down_s', '?')} s.",
         "",
+        "Figures: *ready* = from starting the six processes until every /readyz answers 200 (each "
+        "consumer holding partitions). *Stall* = the longest time the index count stood still while "
+        "released articles waited, from the kill until the restarted broker answered. *Restart to "
+        "progress* = until the count grew again (only when articles were still missing). *ISR full* = "
+        "until every partition of the five topics had its three replicas in sync again. Lost = offered "
+        "ids not indexed; duplicated = documents beyond one per id or per URL.",
+        "",
         "| figure | value |",
         "| --- | --- |",
         *(f"| {k} | {v} |" for k, v in r["figures"].items()),

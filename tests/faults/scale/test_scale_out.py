@@ -88,18 +88,18 @@ class StallWatch(threading.Thread):
 
     def __init__(self, case: CaseRun) -> None:
         super().__init__(name="stall-watch", daemon=True)
-        self.case, self.longest, self._stop = case, 0.0, threading.Event()
+        self.case, self.longest, self._done = case, 0.0, threading.Event()
 
     def run(self) -> None:
         last_count, since = -1, time.monotonic()
-        while not self._stop.wait(0.5):
+        while not self._done.wait(0.5):
             count, now = self.case.count(), time.monotonic()
             if count != last_count or count >= self.case.site.released():
                 last_count, since = count, now
             self.longest = max(self.longest, now - since)
 
     def stop(self) -> None:
-        self._stop.set()
+        self._done.set()
         self.join(timeout=10)
 
 
