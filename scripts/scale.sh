@@ -38,9 +38,9 @@ case_s=$(( $(date +%s) - started ))
 echo "== scale-out case took ${case_s}s; table in $SCALE_REPORT"
 if [ -f "$SCALE_REPORT" ]; then
   if [ "$started_stack" = 1 ]; then
-    printf 'Durations: starting the stack %ss, the case (pytest) %ss; stopping the stack follows.\n' "$stack_s" "$case_s" >>"$SCALE_REPORT"
+    printf '\nDurations: starting the stack %ss, the case (pytest) %ss; stopping the stack follows.\n' "$stack_s" "$case_s" >>"$SCALE_REPORT"
   else
-    printf 'Durations: the case (pytest) %ss, on a stack already running.\n' "$case_s" >>"$SCALE_REPORT"
+    printf '\nDurations: the case (pytest) %ss, on a stack already running.\n' "$case_s" >>"$SCALE_REPORT"
   fi
 fi
 exit $rc
