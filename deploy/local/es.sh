@@ -16,7 +16,7 @@
 #   ES_NODES=1: with n>1, a cluster of n nodes sharing one unpacked home (and the plugin), node i
 #   (1..n) with its own config, data and logs in <es root>/node-i, HTTP on ES_PORT+i-1 and
 #   transport on ES_TRANSPORT_PORT+i-1 (default ES_PORT+100), all master-eligible, discovering
-#   each other on loopback (docs/decisions.md D15). ES_PORT is node 1, the URL clients use.
+#   each other on loopback (docs/decisions.md D16). ES_PORT is node 1, the URL clients use.
 #   ES_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 (ES 9 needs Java 21+)
 #   AKHBAR_STACK_DIR=<repo>/.stack (git-ignored; build output, and the node itself when the
 #   ES user can reach it: otherwise the node lives in /tmp/akhbar-stack-<hash>/es)

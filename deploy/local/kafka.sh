@@ -5,7 +5,7 @@
 # KAFKA_NODES=1 (default): one node in $AKHBAR_STACK_DIR/kafka, on KAFKA_PORT / KAFKA_CONTROLLER_PORT.
 # KAFKA_NODES=n>1: a cluster of n combined nodes (a quorum of n voters), node i (1..n) in
 # $AKHBAR_STACK_DIR/kafka/node-i on KAFKA_PORT+i-1 / KAFKA_CONTROLLER_PORT+i-1, internal topics
-# replicated min(n,3) times with min.insync.replicas min(n-1,2) (docs/decisions.md D15).
+# replicated min(n,3) times with min.insync.replicas min(n-1,2) (docs/decisions.md D16).
 # `up` starts whichever nodes are not running, so it also restarts a killed one.
 set -euo pipefail
 

@@ -3,7 +3,7 @@
 #   stack.sh up | down | status | env
 # `env` prints the variables the services and tests need.
 # KAFKA_NODES=3 ES_NODES=2 stack.sh up: a 3-node KRaft cluster and a 2-node Elasticsearch
-# cluster on consecutive ports from KAFKA_PORT / ES_PORT (see kafka.sh, es.sh; decisions D15).
+# cluster on consecutive ports from KAFKA_PORT / ES_PORT (see kafka.sh, es.sh; decisions D16).
 set -euo pipefail
 here="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 

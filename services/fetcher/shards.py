@@ -7,7 +7,7 @@ run (unlike ``hash()``, which is salted per process), every source owned by exac
 and going from n to n+1 shards moves only the sources the new shard wins (about 1/(n+1)),
 never a source between two old shards. A moved source starts with no seen URLs in its new
 owner's state file, so its feed's current items are published once more; the indexer's
-deterministic ids overwrite them (no duplicate documents). See docs/decisions.md D15.
+deterministic ids overwrite them (no duplicate documents). See docs/decisions.md D16.
 """
 
 from __future__ import annotations
