@@ -18,6 +18,7 @@ help:
 	@echo "make lint         ruff + mypy"
 	@echo "make train-ner    retrain the NER model      make train-topics  retrain the topic model"
 	@echo "make bench        run the benchmarks in bench/"
+	@echo "make faults       fault-injection suite       make scale  scale-out on a 3-broker + 2-node ES cluster"
 
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(PY) || $(PYTHON) -m venv $(VENV)
@@ -84,3 +85,7 @@ clean:
 .PHONY: faults
 faults: $(STAMP)  ## the fault-injection suite at full size (N articles per case) → bench/results/faults.md
 	scripts/faults.sh $(or $(N),2000)
+
+.PHONY: scale
+scale: $(STAMP)  ## scale-out on a 3-broker Kafka + 2-node ES cluster (2 of each service, a broker killed) → bench/results/scale.md
+	SCALE_N=$(or $(SCALE_N),1200) SCALE_RATE=$(or $(SCALE_RATE),10) scripts/scale.sh

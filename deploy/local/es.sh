@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# Local Elasticsearch for Akhbar without Docker: one real node on loopback.
+# Local Elasticsearch for Akhbar without Docker: one real node on loopback (or a cluster).
 #
 #   deploy/local/es.sh up | down | status
 #
@@ -13,6 +13,10 @@
 #
 # Environment (defaults):
 #   ES_PORT=9200  ES_HEAP=512m  ES_USER=akhbar-es  ES_START_TIMEOUT_S=180
+#   ES_NODES=1: with n>1, a cluster of n nodes sharing one unpacked home (and the plugin), node i
+#   (1..n) with its own config, data and logs in <es root>/node-i, HTTP on ES_PORT+i-1 and
+#   transport on ES_TRANSPORT_PORT+i-1 (default ES_PORT+100), all master-eligible, discovering
+#   each other on loopback (docs/decisions.md D16). ES_PORT is node 1, the URL clients use.
 #   ES_JAVA_HOME=/usr/lib/jvm/temurin-25-jdk-amd64 (ES 9 needs Java 21+)
 #   AKHBAR_STACK_DIR=<repo>/.stack (git-ignored; build output, and the node itself when the
 #   ES user can reach it: otherwise the node lives in /tmp/akhbar-stack-<hash>/es)
@@ -33,10 +37,14 @@ ES_PORT="${ES_PORT:-9200}"
 ES_HEAP="${ES_HEAP:-512m}"
 ES_USER="${ES_USER:-akhbar-es}"
 ES_START_TIMEOUT_S="${ES_START_TIMEOUT_S:-180}"
+ES_NODES="${ES_NODES:-1}"
+[[ "$ES_NODES" =~ ^[1-9][0-9]*$ ]] || { printf 'es.sh: ERROR: ES_NODES must be a positive integer, got %s\n' "$ES_NODES" >&2; exit 2; }
+ES_TRANSPORT_PORT="${ES_TRANSPORT_PORT:-$((ES_PORT + 100))}"
+readonly ES_BASE_PORT="$ES_PORT"
 ES_JAVA_HOME="${ES_JAVA_HOME:-/usr/lib/jvm/temurin-25-jdk-amd64}"
 AKHBAR_STACK_DIR="${AKHBAR_STACK_DIR:-$REPO_ROOT/.stack}"
 M2_REPO="${MAVEN_REPO_LOCAL:-$HOME/.m2/repository}"
-readonly ES_URL="http://127.0.0.1:${ES_PORT}"
+ES_URL="http://127.0.0.1:${ES_PORT}"
 
 log() { printf 'es.sh: %s\n' "$*" >&2; }
 die() { printf 'es.sh: ERROR: %s\n' "$*" >&2; exit 1; }
@@ -58,7 +66,21 @@ resolve_layout() {
         ES_ROOT="/tmp/akhbar-stack-$(printf '%s' "$AKHBAR_STACK_DIR" | sha256sum | cut -c1-12)/es"
     fi
     ES_HOME="$ES_ROOT/elasticsearch-$ES_VERSION"
-    PID_FILE="$ES_ROOT/es.pid"
+    es_node 1
+}
+
+# es_node <i>: point NODE_ROOT, NODE_NAME, PID_FILE, ES_PORT and ES_URL at node i. A single node
+# keeps the historical layout (everything directly in $ES_ROOT, config in $ES_HOME/config).
+es_node() {
+    NODE_INDEX="$1"
+    if (( ES_NODES == 1 )); then
+        NODE_ROOT="$ES_ROOT" NODE_NAME=akhbar-local WHO=""
+    else
+        NODE_ROOT="$ES_ROOT/node-$1" NODE_NAME="akhbar-local-$1" WHO="node $1: "
+    fi
+    PID_FILE="$NODE_ROOT/es.pid"
+    ES_PORT=$((ES_BASE_PORT + $1 - 1))
+    ES_URL="http://127.0.0.1:${ES_PORT}"
 }
 
 ensure_user() {
@@ -71,6 +93,18 @@ ensure_user() {
     if [[ -z "$ES_ROOT" ]]; then
         resolve_layout
     fi
+}
+
+# The discovery lines of node $NODE_INDEX of a cluster: every node master-eligible, seeded with the
+# others' transport ports on loopback (still development mode: bound to loopback only).
+cluster_discovery() {
+    local i seeds="" masters=""
+    for ((i = 1; i <= ES_NODES; i++)); do
+        seeds+="${seeds:+, }\"127.0.0.1:$((ES_TRANSPORT_PORT + i - 1))\""
+        masters+="${masters:+, }\"akhbar-local-$i\""
+    done
+    printf 'transport.port: %s\ndiscovery.seed_hosts: [%s]\ncluster.initial_master_nodes: [%s]' \
+        "$((ES_TRANSPORT_PORT + NODE_INDEX - 1))" "$seeds" "$masters"
 }
 
 # --- process ----------------------------------------------------------------------------
@@ -94,12 +128,16 @@ cluster_status() {
 healthy() {
     local s
     s="$(cluster_status || true)"
-    [[ "$s" == green || "$s" == yellow ]]
+    [[ "$s" == green || "$s" == yellow ]] || return 1
+    (( ES_NODES == 1 )) && return 0
+    # a cluster is healthy once every node has joined
+    curl -fsS --max-time 5 "$ES_URL/_cluster/health?wait_for_nodes=$ES_NODES&timeout=1s" 2>/dev/null \
+        | grep -q '"timed_out":false'
 }
 
 print_log_tail() {
     local f
-    for f in "$ES_ROOT/logs/startup.out" "$ES_ROOT/logs/akhbar-local.log"; do
+    for f in "$NODE_ROOT/logs/startup.out" "$NODE_ROOT/logs/akhbar-local.log"; do
         if [[ -s "$f" ]]; then
             printf -- '----- tail of %s -----\n' "$f" >&2
             tail -n 60 "$f" >&2
@@ -182,15 +220,23 @@ write_config() {
     if [[ -d "$ES_HOME/modules/x-pack-core" ]]; then
         extra+=$'xpack.ml.enabled: false\n'
     fi
-    cat >"$ES_HOME/config/elasticsearch.yml" <<EOF
+    local conf="$ES_HOME/config" discovery
+    if (( ES_NODES > 1 )); then
+        # each node its own config dir (ES_PATH_CONF): a copy of the distribution's
+        conf="$NODE_ROOT/config"
+        mkdir -p "$conf"
+        cp -a "$ES_HOME/config/." "$conf/"
+        discovery="$(cluster_discovery)"
+    else
+        discovery=$'# Single node on loopback only: development mode, so the bootstrap checks\n# (vm.max_map_count, file descriptors) log warnings instead of refusing to start.\ndiscovery.type: single-node'
+    fi
+    cat >"$conf/elasticsearch.yml" <<EOF
 # Written by deploy/local/es.sh; edits are overwritten on the next 'up'.
 cluster.name: akhbar-local
-node.name: akhbar-local
-path.data: $ES_ROOT/data
-path.logs: $ES_ROOT/logs
-# Single node on loopback only: development mode, so the bootstrap checks
-# (vm.max_map_count, file descriptors) log warnings instead of refusing to start.
-discovery.type: single-node
+node.name: $NODE_NAME
+path.data: $NODE_ROOT/data
+path.logs: $NODE_ROOT/logs
+${discovery}
 network.host: 127.0.0.1
 http.port: $ES_PORT
 # Loopback only, never exposed: no TLS, no passwords.
@@ -199,30 +245,43 @@ xpack.security.enabled: false
 cluster.routing.allocation.disk.threshold_enabled: false
 ${extra}
 EOF
-    mkdir -p "$ES_HOME/config/jvm.options.d"
-    printf -- '-Xms%s\n-Xmx%s\n' "$ES_HEAP" "$ES_HEAP" >"$ES_HOME/config/jvm.options.d/akhbar-heap.options"
-    mkdir -p "$ES_ROOT/data" "$ES_ROOT/logs" "$ES_ROOT/tmp"
+    mkdir -p "$conf/jvm.options.d"
+    printf -- '-Xms%s\n-Xmx%s\n' "$ES_HEAP" "$ES_HEAP" >"$conf/jvm.options.d/akhbar-heap.options"
+    mkdir -p "$NODE_ROOT/data" "$NODE_ROOT/logs" "$NODE_ROOT/tmp"
     if as_root; then
         chown -R "$ES_USER:" "$ES_ROOT"
     fi
 }
 
-start_node() {
-    local -a run=()
+# Start the current node as a daemon; returns once it runs (a cluster node: once it has started,
+# which it does only after finding the others or its initial-state timeout).
+launch_node() {
+    local -a run=() conf=()
     if as_root; then
         run=(runuser -u "$ES_USER" --)
     fi
-    log "starting Elasticsearch $ES_VERSION on $ES_URL (heap $ES_HEAP)"
+    if (( ES_NODES > 1 )); then
+        conf=(ES_PATH_CONF="$NODE_ROOT/config")
+    fi
+    log "${WHO}starting Elasticsearch $ES_VERSION on $ES_URL (heap $ES_HEAP)"
     rm -f "$PID_FILE"
     local rc=0
-    (cd "$ES_ROOT" && timeout "$ES_START_TIMEOUT_S" "${run[@]}" env -u JAVA_HOME -u ES_JAVA_OPTS \
-        ES_JAVA_HOME="$ES_JAVA_HOME" ES_TMPDIR="$ES_ROOT/tmp" \
-        "$ES_HOME/bin/elasticsearch" -d -p "$PID_FILE" </dev/null >"$ES_ROOT/logs/startup.out" 2>&1) || rc=$?
+    (cd "$NODE_ROOT" && timeout "$ES_START_TIMEOUT_S" "${run[@]}" env -u JAVA_HOME -u ES_JAVA_OPTS \
+        ES_JAVA_HOME="$ES_JAVA_HOME" ES_TMPDIR="$NODE_ROOT/tmp" "${conf[@]}" \
+        "$ES_HOME/bin/elasticsearch" -d -p "$PID_FILE" </dev/null >"$NODE_ROOT/logs/startup.out" 2>&1) || rc=$?
     if [[ $rc -ne 0 ]]; then
         print_log_tail
         stop_node >/dev/null 2>&1 || true
-        die "Elasticsearch did not start (exit $rc)"
+        die "${WHO}Elasticsearch did not start (exit $rc)"
     fi
+}
+
+start_node() {
+    launch_node
+    await_health
+}
+
+await_health() {
     local deadline=$((SECONDS + ES_START_TIMEOUT_S))
     until healthy; do
         if (( SECONDS >= deadline )); then
@@ -238,10 +297,10 @@ stop_node() {
     local pid
     if ! pid="$(running_pid)"; then
         rm -f "${PID_FILE:-/nonexistent}"
-        log "not running"
+        log "${WHO}not running"
         return 0
     fi
-    log "stopping Elasticsearch (pid $pid)"
+    log "${WHO}stopping Elasticsearch (pid $pid)"
     kill -TERM "$pid"
     local i
     for ((i = 0; i < 60; i++)); do
@@ -254,7 +313,7 @@ stop_node() {
         sleep 1
     fi
     rm -f "$PID_FILE"
-    log "stopped"
+    log "${WHO}stopped"
 }
 
 # --- analysis check ---------------------------------------------------------------------
@@ -334,9 +393,42 @@ check_index_analysis() {
 
 # --- commands ---------------------------------------------------------------------------
 
+# A cluster: every node not running is configured and launched at once (none finishes starting
+# alone), then node 1 must report all of them joined and green/yellow health.
+cmd_up_cluster() {
+    local i pids=() failed=0
+    [[ -x "$ES_JAVA_HOME/bin/java" ]] || die "no Java at ES_JAVA_HOME=$ES_JAVA_HOME (ES $ES_VERSION needs Java 21+)"
+    fetch_and_unpack
+    if ! plugin_current; then
+        for ((i = ES_NODES; i >= 1; i--)); do es_node "$i"; stop_node; done
+        build_and_install_plugin
+    fi
+    for ((i = 1; i <= ES_NODES; i++)); do
+        es_node "$i"
+        if running_pid >/dev/null; then
+            log "${WHO}already running (pid $(running_pid))"
+            continue
+        fi
+        curl -fsS --max-time 2 "$ES_URL" >/dev/null 2>&1 && die "${WHO}something else answers on $ES_URL"
+        write_config
+        launch_node &
+        pids+=($!)
+    done
+    for i in "${pids[@]}"; do wait "$i" || failed=1; done
+    ((failed == 0)) || die "a node did not start"
+    es_node 1
+    await_health
+    printf 'Elasticsearch %s (Lucene %s) is up at %s: a cluster of %s nodes\n' "$(es_version)" "$(lucene_version)" "$ES_URL" "$ES_NODES"
+    check_analysis
+}
+
 cmd_up() {
     resolve_layout
     ensure_user
+    if (( ES_NODES > 1 )); then
+        cmd_up_cluster
+        return
+    fi
     if running_pid >/dev/null && healthy; then
         if plugin_current; then
             log "already up: Elasticsearch $(es_version) at $ES_URL (home $ES_HOME)"
@@ -363,19 +455,27 @@ cmd_up() {
 cmd_down() {
     resolve_layout
     ensure_user
-    stop_node
+    local i
+    for ((i = ES_NODES; i >= 1; i--)); do
+        es_node "$i"
+        stop_node
+    done
 }
 
 cmd_status() {
     resolve_layout
     ensure_user
-    local pid
-    if pid="$(running_pid)"; then
-        printf 'running: pid %s, home %s, url %s, health %s\n' "$pid" "$ES_HOME" "$ES_URL" "$(cluster_status || echo unreachable)"
-    else
-        printf 'not running (home %s)\n' "$ES_HOME"
-        return 3
-    fi
+    local pid i rc=0
+    for ((i = 1; i <= ES_NODES; i++)); do
+        es_node "$i"
+        if pid="$(running_pid)"; then
+            printf '%srunning: pid %s, home %s, url %s, health %s\n' "$WHO" "$pid" "$ES_HOME" "$ES_URL" "$(cluster_status || echo unreachable)"
+        else
+            printf '%snot running (home %s)\n' "$WHO" "$ES_HOME"
+            rc=3
+        fi
+    done
+    return $rc
 }
 
 case "${1:-}" in

@@ -170,6 +170,13 @@ def topic_config(settings: CommonSettings, topic: str) -> dict[str, str]:
     return {name: str(entry.get("value")) for name, entry in entries.items() if isinstance(entry, dict)}
 
 
+def topic_durability(settings: CommonSettings) -> dict[str, str]:
+    """The min.insync.replicas of a new topic, when set (else the broker's default applies)."""
+    if settings.topic_min_insync_replicas is None:
+        return {}
+    return {"min.insync.replicas": str(settings.topic_min_insync_replicas)}
+
+
 def ensure_topics(
     settings: CommonSettings, names: Iterable[str], *, compacted: Iterable[str] = (), timeout_s: float = 60.0
 ) -> None:
@@ -199,6 +206,7 @@ def ensure_topics(
                     replication_factor=settings.topic_replication,
                     topic_configs={
                         "max.message.bytes": str(kafka_limit(settings.max_message_bytes)),
+                        **topic_durability(settings),
                         **(SOURCE_OF_TRUTH_CONFIG if name in compacted else {}),
                     },
                 )

@@ -44,7 +44,15 @@ class CommonSettings(BaseSettings):
     topic_dlq_enricher: str = Field(default="akhbar.dlq.enricher")
     topic_dlq_indexer: str = Field(default="akhbar.dlq.indexer")
     topic_partitions: int = Field(default=3, ge=1, description="partitions when Akhbar creates a topic")
-    topic_replication: int = Field(default=1, ge=1)
+    topic_replication: int = Field(
+        default=1, ge=1, description="replicas per partition when Akhbar creates a topic"
+    )
+    topic_min_insync_replicas: int | None = Field(
+        default=None,
+        ge=1,
+        description="min.insync.replicas of the topics Akhbar creates (producers use acks=all): with "
+        "replication 3 and 2, a write survives one broker lost; unset = the broker's default",
+    )
     log_level: str = Field(default="INFO")
     client_log_level: str = Field(
         default="WARNING",

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import faust
 
+from akhbar.kafka import topic_durability
 from akhbar.limits import kafka_limit
 from akhbar.logs import logging_dict_config
 from akhbar.settings import settings_or_exit
@@ -39,6 +40,8 @@ app = faust.App(
     consumer_group_instance_id=settings.instance_id,
     consumer_metadata_max_age_ms=10_000,  # topics created after start are found within seconds
     topic_partitions=settings.topic_partitions,
+    # faust's own topics (the assignor's leader topic) and any it declares: as replicated as ours
+    topic_replication_factor=settings.topic_replication,
     topic_allow_declare=True,
     broker_commit_every=settings.batch_size,
     stream_wait_empty=True,
@@ -55,7 +58,8 @@ def _bytes_topic(name: str) -> faust.TopicT:
         key_serializer="raw",
         value_serializer="raw",
         partitions=settings.topic_partitions,
-        config={"max.message.bytes": str(_wire_limit)},
+        replicas=settings.topic_replication,
+        config={"max.message.bytes": str(_wire_limit), **topic_durability(settings)},
     )
 
 

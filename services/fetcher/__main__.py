@@ -5,6 +5,9 @@ python -m fetcher once       poll every source once, print a summary, exit
 python -m fetcher fetch URL  fetch and extract one page, print the article as JSON
 python -m fetcher validate   validate the sources file and exit
 
+With AKHBAR_FETCHER_SHARDS=n, run and once poll only the sources of shard AKHBAR_FETCHER_SHARD
+(fetcher.shards); validate always checks the whole file.
+
 run and once serve /livez, /readyz (= /health) and /metrics on metrics_host:metrics_port,
 and stop on SIGTERM/SIGINT within shutdown_timeout_s (exit code 0).
 """
@@ -29,6 +32,7 @@ from fetcher.backoff import SourceBackoff
 from fetcher.http import PoliteClient
 from fetcher.poller import PollSummary, SourcePoller
 from fetcher.settings import FetcherSettings
+from fetcher.shards import owned_sources
 from fetcher.sources import Source, SourcesFileError, load_sources
 from fetcher.state import FetcherState
 from fetcher.wiring import fetch_page, make_fetcher_producer, make_poller
@@ -113,6 +117,8 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     health = ServiceHealth("fetcher", consumer=False, stall_after_s=settings.stall_after_s)
     health.set_connected(True)  # the broker answered ensure_topics; each send updates this
     health.detail["sources"] = len(sources)
+    if settings.fetcher_shards > 1:
+        health.detail["shard"] = f"{settings.fetcher_shard} of {settings.fetcher_shards}"
     server = serve_observability(settings.metrics_host, settings.metrics_port, health)
     log.info("observability on /livez, /readyz and /metrics", extra={"address": server_url(server)})
     producer = make_fetcher_producer(settings)
@@ -198,6 +204,25 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "validate":
             print(f"{args.sources}: {len(sources)} sources OK")
             return 0
+        if settings.fetcher_shards > 1:
+            every = len(sources)
+            sources = owned_sources(sources, settings.fetcher_shard, settings.fetcher_shards)
+            if not sources:
+                print(
+                    f"error: fetcher shard {settings.fetcher_shard} of {settings.fetcher_shards} owns none "
+                    f"of the {every} sources in {args.sources}; run fewer shards",
+                    file=sys.stderr,
+                )
+                return 2
+            log.info(
+                "fetcher shard",
+                extra={
+                    "shard": settings.fetcher_shard,
+                    "shards": settings.fetcher_shards,
+                    "owned": [s.name for s in sources],
+                    "of": every,
+                },
+            )
         summaries = asyncio.run(_serve(settings, sources, once=args.command == "once"))
         for s in summaries if args.command == "once" else summaries[-1:]:
             print(json.dumps(s.as_dict(), ensure_ascii=False), flush=True)

@@ -9,13 +9,22 @@ interval after polls with timeouts, and per page URL a dead letter after
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pydantic import AliasChoices, Field, ValidationInfo, field_validator
 
 from akhbar.settings import CommonSettings
 
 
 class FetcherSettings(CommonSettings):
     sources_file: str = Field(default="deploy/sources/default.yaml", description="YAML list of sources")
+    fetcher_shards: int = Field(
+        default=1,
+        ge=1,
+        description="fetcher instances sharing the sources file; each polls only its own sources "
+        "(fetcher.shards: rendezvous hash of the source name) and needs its own state_path",
+    )
+    fetcher_shard: int = Field(
+        default=0, ge=0, description="which of the fetcher_shards this instance is (0-based)"
+    )
     state_path: str = Field(
         default=".state/fetcher.sqlite3",
         description="SQLite file with seen URLs and feed validators (on a volume)",
@@ -98,6 +107,17 @@ class FetcherSettings(CommonSettings):
         validation_alias=AliasChoices("AKHBAR_FETCHER_METRICS_PORT", "AKHBAR_METRICS_PORT"),
         description="/livez, /readyz, /health and /metrics (0 = any free port)",
     )
+
+    @field_validator("fetcher_shard")
+    @classmethod
+    def _shard_in_range(cls, value: int, info: ValidationInfo) -> int:
+        shards = info.data.get("fetcher_shards")
+        if shards is not None and value >= shards:
+            raise ValueError(
+                f"shard {value} does not exist with AKHBAR_FETCHER_SHARDS={shards} "
+                f"(shards are 0..{shards - 1})"
+            )
+        return value
 
     @property
     def full_user_agent(self) -> str:

@@ -12,7 +12,6 @@ The cases kill the broker and take Elasticsearch down, so:
 from __future__ import annotations
 
 import os
-import platform
 import subprocess
 import uuid
 from collections.abc import Iterator
@@ -22,7 +21,7 @@ from typing import Any
 import pytest
 from elasticsearch import Elasticsearch
 
-from .harness import FULL, RATE, CaseRun, N, Row
+from .harness import FULL, RATE, CaseRun, N, Row, machine
 from .procs import Names
 from .stack import Stack, StackError
 
@@ -121,18 +120,6 @@ def make_case(
             run.close()
 
 
-def _machine() -> str:
-    model = "unknown CPU"
-    try:
-        for line in Path("/proc/cpuinfo").read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    except OSError:
-        pass
-    return f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}"
-
-
 def _fmt(row: Row) -> str:
     letters = ", ".join(f"{k}: {v}" for k, v in row.dead_lettered.items()) or "0"
     recovery = ", ".join(f"{s:.1f}" for s in row.recovery_s) or "–"
@@ -158,7 +145,7 @@ def pytest_sessionfinish(session: pytest.Session, exitstatus: int) -> None:
         "",
         f"Rerun: `make faults N={N}` (pytest tests/faults with FAULTS_N={N}, FAULTS_RATE={RATE:g}, "
         f"FAULTS_REPORT={path}). {'Full size' if FULL else 'CI size'}: {N} articles per stream case at "
-        f"{RATE:g}/s. Commit {commit} plus the working tree. Machine: {_machine()}. Stack: "
+        f"{RATE:g}/s. Commit {commit} plus the working tree. Machine: {machine()}. Stack: "
         f"{os.environ.get('AKHBAR_STACK_DIR') or '.stack'} (Kafka {os.environ.get('KAFKA_BOOTSTRAP_SERVERS')}, "
         f"Elasticsearch {os.environ.get('ELASTICSEARCH_URL')}).",
         "",

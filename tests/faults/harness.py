@@ -4,9 +4,10 @@ from __future__ import annotations
 
 import contextlib
 import os
+import platform
 import time
 import zlib
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -45,9 +46,9 @@ class Row:
     store_bytes_per_doc: int | None = None  # primaries' store / documents, for the runbook's sizing
 
 
-def stream_source(site: StreamSite, name: str = "stream") -> str:
+def stream_source(site: StreamSite, name: str = "stream", path: str = "/feed.rss") -> str:
     return (
-        f"  - name: {name}\n    kind: feed\n    urls: ['{site.base}/feed.rss']\n"
+        f"  - name: {name}\n    kind: feed\n    urls: ['{site.base}{path}']\n"
         f"    allow_private_addresses: true\n    poll_interval_s: {POLL_S}\n    rate_limit_per_s: 1000\n"
     )
 
@@ -75,19 +76,29 @@ class CaseRun:
         rate: float = RATE,
         extra_sources: Callable[[StreamSite], str] | None = None,
         extra_env: dict[str, str] | None = None,
-        window: int | None = None,
+        sources: Callable[[StreamSite], str] | None = None,
+        replicas: Mapping[str, int] | None = None,
     ) -> None:
         self.row, self.names, self.kafka, self.es = row, names, kafka, es
-        # By default the feed keeps every article of the run (like a day's news sitemap). The broker
-        # case gives it a window shorter than the outage: items leave the feed while the broker is
-        # down, and only the fetcher's outbox keeps them (D7).
+        # The feed keeps every article of the run (like a day's news sitemap). The broker case shrinks
+        # ``site.window`` at the kill to less than the outage: items leave the feed while the broker
+        # is down, and only the fetcher's outbox keeps them (D7).
         seed = zlib.crc32(names.prefix.encode()) % 10_000
-        self.site = StreamSite(n, rate, seed=seed, window=window or max(500, n)).start()
-        sources = (
-            "sources:\n" + stream_source(self.site) + (extra_sources(self.site) if extra_sources else "")
+        self.site = StreamSite(n, rate, seed=seed, window=max(500, n)).start()
+        # ``sources`` replaces the one stream source (tests/scale: a feed per source and fetcher shard)
+        yaml = (
+            "sources:\n"
+            + (sources(self.site) if sources else stream_source(self.site))
+            + (extra_sources(self.site) if extra_sources else "")
         )
         self.pipeline = Pipeline(
-            names, kafka=kafka, es_url=es_url, work=work, sources_yaml=sources, extra_env=extra_env
+            names,
+            kafka=kafka,
+            es_url=es_url,
+            work=work,
+            sources_yaml=yaml,
+            extra_env=extra_env,
+            replicas=replicas,
         )
         self.either: dict[str, str] = {}
         self.expected_letters: list[Expect] = []
@@ -228,6 +239,19 @@ def cleanup(es: Elasticsearch, kafka: str, names: Names) -> None:
             admin.close()
     except Exception as err:  # pragma: no cover
         print(f"cleanup of {prefix} topics failed: {err}")
+
+
+def machine() -> str:
+    """The machine a results table was measured on (cores, CPU, Python)."""
+    model = "unknown CPU"
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                model = line.split(":", 1)[1].strip()
+                break
+    except OSError:
+        pass
+    return f"{os.cpu_count()} cores (nproc), {model}, Python {platform.python_version()}"
 
 
 def summary(row: Row) -> dict[str, Any]:

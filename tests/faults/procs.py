@@ -11,7 +11,7 @@ import sys
 import time
 import urllib.error
 import urllib.request
-from collections.abc import Callable
+from collections.abc import Callable, Mapping
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -80,6 +80,10 @@ class Service:
     log_dir: Path
     proc: subprocess.Popen[bytes] | None = None
     starts: int = 0
+    kind: str = ""  # fetcher, enricher or indexer; the name too unless there are replicas
+
+    def __post_init__(self) -> None:
+        self.kind = self.kind or self.name
 
     @property
     def log_path(self) -> Path:
@@ -146,7 +150,13 @@ class Service:
 
 
 class Pipeline:
-    """Fetcher, enricher and indexer for one case; ``stop()`` SIGTERMs whatever still runs."""
+    """Fetcher, enricher and indexer for one case; ``stop()`` SIGTERMs whatever still runs.
+
+    ``replicas={"indexer": 2}`` runs two indexers, named ``indexer-0`` and ``indexer-1``, each with
+    its own instance id, metrics port, state file and faust data dir; replicated fetchers are the
+    shards of the sources file (AKHBAR_FETCHER_SHARD / _SHARDS). Methods taking names accept a kind
+    (``"indexer"``: every replica) or one instance's name.
+    """
 
     def __init__(
         self,
@@ -157,6 +167,7 @@ class Pipeline:
         work: Path,
         sources_yaml: str,
         extra_env: dict[str, str] | None = None,
+        replicas: Mapping[str, int] | None = None,
     ) -> None:
         self.names = names
         self.work = work
@@ -191,31 +202,51 @@ class Pipeline:
             "PYTHONUNBUFFERED": "1",
             **(extra_env or {}),
         }
-        py = sys.executable
         self.services: dict[str, Service] = {}
-        for name in SERVICES:
-            port = free_port()
-            env = {**common, "AKHBAR_METRICS_PORT": str(port), "AKHBAR_INSTANCE_ID": f"{names.prefix}-{name}"}
-            if name == "fetcher":
-                argv = [py, "-m", "fetcher", "--sources", str(sources), "run"]
-            elif name == "enricher":
-                argv = [py, "-m", "enricher", "worker", "--loglevel", "warn"]
-                argv += ["--web-port", str(port), "--web-host", "127.0.0.1"]
-                env["AKHBAR_WEB_PORT"] = str(port)
-            else:
-                argv = [py, "-m", "indexer", "run"]
-            self.services[name] = Service(name, argv, env, port, work / "logs")
+        for kind in SERVICES:
+            count = (replicas or {}).get(kind, 1)
+            for k in range(count):
+                name = kind if count == 1 else f"{kind}-{k}"
+                env = {**common, "AKHBAR_INSTANCE_ID": f"{names.prefix}-{name}"}
+                if count > 1:
+                    (work / "faust" / name).mkdir(parents=True, exist_ok=True)
+                    env |= {
+                        "AKHBAR_STATE_PATH": str(work / f"{name}.sqlite3"),
+                        "AKHBAR_DATA_DIR": str(work / "faust" / name),
+                    }
+                    if kind == "fetcher":
+                        env |= {"AKHBAR_FETCHER_SHARD": str(k), "AKHBAR_FETCHER_SHARDS": str(count)}
+                self.services[name] = self._service(kind, name, env, sources, work)
+
+    @staticmethod
+    def _service(kind: str, name: str, env: dict[str, str], sources: Path, work: Path) -> Service:
+        py = sys.executable
+        port = free_port()
+        env = {**env, "AKHBAR_METRICS_PORT": str(port)}
+        if kind == "fetcher":
+            argv = [py, "-m", "fetcher", "--sources", str(sources), "run"]
+        elif kind == "enricher":
+            argv = [py, "-m", "enricher", "worker", "--loglevel", "warn"]
+            argv += ["--web-port", str(port), "--web-host", "127.0.0.1"]
+            env["AKHBAR_WEB_PORT"] = str(port)
+        else:
+            argv = [py, "-m", "indexer", "run"]
+        return Service(name, argv, env, port, work / "logs", kind=kind)
 
     def __getitem__(self, name: str) -> Service:
         return self.services[name]
 
+    def select(self, *names: str) -> list[Service]:
+        """The services named (by kind or instance name), in pipeline order; all of them by default."""
+        return [s for s in self.services.values() if not names or s.name in names or s.kind in names]
+
     def start(self, *names: str) -> None:
-        for name in names or SERVICES:
-            self.services[name].start()
+        for s in self.select(*names):
+            s.start()
 
     def check_alive(self, allow: tuple[str, ...] = ()) -> None:
         for s in self.services.values():
-            if s.name in allow or s.proc is None:
+            if s.name in allow or s.kind in allow or s.proc is None:
                 continue
             if s.proc.poll() is not None:
                 raise AssertionError(f"{s.name} exited with {s.proc.returncode}:\n{s.log_tail()}")
@@ -234,9 +265,8 @@ class Pipeline:
             time.sleep(0.25)
 
     def wait_ready(self, *names: str, timeout_s: float = 90.0) -> None:
-        for name in names or SERVICES:
-            s = self.services[name]
-            self.wait(lambda s=s: s.readyz()[0] == 200, timeout_s, f"{name} /readyz 200")  # type: ignore[misc]
+        for s in self.select(*names):
+            self.wait(lambda s=s: s.readyz()[0] == 200, timeout_s, f"{s.name} /readyz 200")  # type: ignore[misc]
 
     def not_ready(self) -> dict[str, Any]:
         """Services whose /readyz is not 200, with its answer."""

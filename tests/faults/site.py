@@ -1,6 +1,8 @@
 """A loopback news site whose RSS feed gains articles at a steady rate, plus hostile endpoints.
 
 ``/feed.rss``            the newest ``window`` released articles, newest first
+``/feed/<k>-of-<m>.rss`` the same, of the articles ``i`` with ``i % m == k`` only (one feed per
+                         source when several fetchers share the sources: tests/faults/scale)
 ``/a/<n>.html``          article ``n`` (404 before its release time)
 ``/big/<chars>.html``    a legal page of that many characters of Arabic prose
 ``/hostile/...``         entity bomb feed, redirect loop, 100 MB page, slow drip, a feed linking
@@ -161,6 +163,9 @@ class StreamSite:
         }
         if path in routes:
             routes[path](h)
+        elif path.startswith("/feed/") and path.endswith(".rss") and "-of-" in path:
+            part, _, parts = path[6:-4].partition("-of-")
+            self._feed(h, int(part), int(parts))
         elif path.startswith("/a/") and path.endswith(".html"):
             self._article(h, int(path[3:-5]))
         elif path.startswith("/big/") and path.endswith(".html"):
@@ -168,13 +173,18 @@ class StreamSite:
         else:
             self._send(h, 404, "text/plain", b"not found\n")
 
-    def _feed(self, h: BaseHTTPRequestHandler) -> None:
+    def feed_path(self, part: int, parts: int) -> str:
+        return f"/feed/{part}-of-{parts}.rss"
+
+    def _feed(self, h: BaseHTTPRequestHandler, part: int = 0, parts: int = 1) -> None:
         count = self.released()
         items = [
             _item(self.base, self.article_path(i), story(i, seed=self.seed).title, self.release_time(i))
             for i in range(count - 1, max(-1, count - 1 - self.window), -1)
+            if i % parts == part
         ]
-        items += [_item(self.base, p, t, time.time()) for p, t in self.extra_feed_paths]
+        if parts == 1:
+            items += [_item(self.base, p, t, time.time()) for p, t in self.extra_feed_paths]
         self._send(h, 200, "application/rss+xml; charset=utf-8", _feed(self.base, items))
 
     def _article(self, h: BaseHTTPRequestHandler, i: int) -> None:
