@@ -8,7 +8,7 @@ from pathlib import Path
 
 import pytest
 
-from akhbar.settings import load_settings
+from akhbar.settings import settings_or_exit
 from fetcher.settings import FetcherSettings
 from fetcher.shards import owned_sources, shard_of
 from fetcher.sources import Source, SourceKind
@@ -80,11 +80,11 @@ def test_shard_beyond_shards_is_a_settings_error(
     monkeypatch.setenv("AKHBAR_FETCHER_SHARDS", "2")
     monkeypatch.setenv("AKHBAR_FETCHER_SHARD", "2")
     with pytest.raises(SystemExit) as exit_info:
-        load_settings(FetcherSettings, "fetcher")
+        settings_or_exit(FetcherSettings)
     assert exit_info.value.code == 2
     assert capsys.readouterr().err.strip() == (
-        "fetcher: invalid setting AKHBAR_FETCHER_SHARD: Value error, shard 2 does not exist with "
-        "AKHBAR_FETCHER_SHARDS=2 (shards are 0..1) (got '2')"
+        "error: invalid setting AKHBAR_FETCHER_SHARD='2': Value error, shard 2 does not exist with "
+        "AKHBAR_FETCHER_SHARDS=2 (shards are 0..1)"
     )
 
 
