@@ -1,8 +1,9 @@
 """Scale-out fixtures: the multi-node stack, asked for explicitly, and the results table.
 
 The case kills a broker of the stack it runs against, and needs a cluster (3 brokers, 2
-Elasticsearch nodes), so it runs only with ``AKHBAR_SCALE=1`` (``make scale``); otherwise it is
-skipped, in CI too (it does not fit CI's 8 minutes on 2 cores: see bench/results/scale.md).
+Elasticsearch nodes), so it runs only with ``AKHBAR_SCALE=1`` (``make scale``); otherwise
+tests/faults/conftest.py does not collect it, in CI neither (it does not fit CI's 8 minutes on 2
+cores: see bench/results/scale.md).
 ``SCALE_REPORT=path`` writes the table (``make scale`` → bench/results/scale.md).
 """
 
