@@ -41,6 +41,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sys
 import time
 from collections import Counter, defaultdict
@@ -62,6 +63,7 @@ from enricher.ner import (  # noqa: E402
     iob_chunks,
     tokenize,
 )
+from enricher.ner.features import FEATURE_WORDS_FILE, FEATURE_WORDS_SOURCE  # noqa: E402
 
 MODEL_DIR = REPO / "services/enricher/models/ner"
 _ARABIC_RE = re.compile("[\u0621-\u064a]")
@@ -828,6 +830,8 @@ def main() -> None:
         "emb": emb,
         "lex_feats": list(lf),
     }
+    # the trigger word lists the features were computed with, frozen into the artifact (hashed with it)
+    shutil.copyfile(FEATURE_WORDS_SOURCE, out_dir / FEATURE_WORDS_FILE)
     (out_dir / "gazetteer.json").write_text(
         json.dumps(final_gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
     )
