@@ -87,6 +87,7 @@ class NerTagger:
             self._stack = pycrfsuite.Tagger()
             self._stack.open(str(stack_path))
         self.rules = rules
+        self.propagation = True  # document-level propagation in tag_document (evaluation switches it)
         self.res = Resources(lex, gaz)
         self.pipeline = RulePipeline(rule_names)
 
@@ -387,7 +388,7 @@ class NerTagger:
         sents_per_text = [sentences(t) for t in texts]
         flat = [sent for sents in sents_per_text for sent in sents]
         tok_lists = [[t for t, _, _ in sent] for sent in flat]
-        tagged = self.tag_sentences(tok_lists)
+        tagged = self.tag_sentences(tok_lists, propagate=self.propagation)
         result: list[list[Span]] = []
         it = iter(zip(flat, tok_lists, tagged, strict=True))
         for text, sents in zip(texts, sents_per_text, strict=True):

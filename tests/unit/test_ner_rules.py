@@ -1,0 +1,101 @@
+"""Golden sentences of every rule of the NER rule pipeline (``enricher/ner/rules/``).
+
+Each case gives a sentence, the CRF's tags (all O when empty) and the exact entity spans the rule
+alone must leave; the pipeline test checks the configured order and that a switched-off rule does
+nothing."""
+
+from __future__ import annotations
+
+import importlib
+
+import pytest
+
+from enricher.ner import DEFAULT_MODEL_DIR, NerTagger, feat_norm
+from enricher.ner.rules import RulePipeline, configured_rules
+from enricher.ner.rules.base import Sentence
+
+pytestmark = pytest.mark.skipif(
+    not (DEFAULT_MODEL_DIR / "model.crfsuite").exists(), reason="NER model artifact missing (make train-ner)"
+)
+
+
+@pytest.fixture(scope="module")
+def tagger() -> NerTagger:
+    return NerTagger.load()
+
+
+def _sentence(tagger: NerTagger, text: str, tags: str) -> Sentence:
+    toks = text.split()
+    tag_list = tags.split() if tags else ["O"] * len(toks)
+    assert len(tag_list) == len(toks)
+    splits = [tagger.fx.split(feat_norm(t) or t) for t in toks]
+    return Sentence(toks, tag_list, splits, [b for _, b in splits])
+
+
+def _spans(s: Sentence) -> str:
+    return " ".join(f"{t}/{y}" for t, y in zip(s.toks, s.tags, strict=True) if y != "O")
+
+
+GOLDEN = [
+    ("body_heads", "وقالت وزارة الخارجية الأردنية إن", "", "وزارة/B-ORG الخارجية/I-ORG الأردنية/I-ORG"),
+    ("body_heads", "اجتمع مجلس الإدارة أمس", "", ""),
+    ("places", "وصل الوفد إلى أديس أبابا أمس", "", "أديس/B-LOC أبابا/I-LOC"),
+    ("places", "زار ولاتفيا", "", "ولاتفيا/B-LOC"),
+    ("city_clubs", "فاز دينامو كييف على", "O B-PER B-LOC O", "دينامو/B-ORG كييف/I-ORG"),
+    ("relative_names", "التقى نظيره إيمانويل ماكرون في", "", "إيمانويل/B-PER ماكرون/I-PER"),
+    ("title_unknown_name", "قال رئيس الوزراء البريطاني ريشي سوناك إن", "", "ريشي/B-PER سوناك/I-PER"),
+    (
+        "title_body_name",
+        "قال الأمين العام للأمم المتحدة أنطونيو غوتيريش إن",
+        "O O O B-ORG I-ORG I-ORG O O",
+        "للأمم/B-ORG المتحدة/I-ORG أنطونيو/B-PER غوتيريش/I-PER",
+    ),
+    ("trim_titles", "قال شيخ الأزهر أحمد الطيب إن", "O B-PER I-PER I-PER I-PER O", "أحمد/B-PER الطيب/I-PER"),
+    ("organisations", "قرر صندوق النقد الدولي منح", "O B-ORG O O O", "صندوق/B-ORG النقد/I-ORG الدولي/I-ORG"),
+    ("organisations", "قالت حركة حماس إن", "O B-ORG I-ORG O", "حماس/B-ORG"),
+    ("trim_relatives", "وقال مواطنه تييري هنري إن", "O B-PER I-PER I-PER O", "تييري/B-PER هنري/I-PER"),
+    (
+        "split_repeated_heads",
+        "بين حركة فتح و حركة حماس",
+        "O B-ORG I-ORG I-ORG I-ORG I-ORG",
+        "حركة/B-ORG فتح/I-ORG و/I-ORG حركة/B-ORG حماس/I-ORG",
+    ),
+    ("currencies", "بلغ السعر مئة دولار أمس", "", "دولار/B-MISC"),
+    ("currencies", "فاز ريال مدريد", "", ""),
+    ("venues", "على ملعب « سلتيك بارك » في", "", "سلتيك/B-MISC بارك/I-MISC"),
+    ("quoted_names", "قالت صحيفة « الإمارات اليوم » إن", "", "الإمارات/B-ORG اليوم/I-ORG"),
+    ("quoted_names", "في برنامج « حوار من القلب »", "", "حوار/B-MISC من/I-MISC القلب/I-MISC"),
+    ("name_chains", "استقبل محمد بن راشد أمس", "O B-PER O O O", "محمد/B-PER بن/I-PER راشد/I-PER"),
+    ("name_chains", "قال عبد الله إن", "O O B-PER O", "عبد/B-PER الله/I-PER"),
+    ("surnames", "قال أنتوني بلينكن إن", "O B-PER O O", "أنتوني/B-PER بلينكن/I-PER"),
+    (
+        "surnames",
+        "استقبل الملك عبد الله الثاني أمس",
+        "O O B-PER I-PER O O",
+        "عبد/B-PER الله/I-PER الثاني/I-PER",
+    ),
+    ("fix_iob", "قال محمد علي إن", "O I-PER I-PER O", "محمد/B-PER علي/I-PER"),
+]
+
+
+@pytest.mark.parametrize(("rule", "text", "crf", "expected"), GOLDEN)
+def test_rule_golden_sentence(tagger: NerTagger, rule: str, text: str, crf: str, expected: str) -> None:
+    s = _sentence(tagger, text, crf)
+    importlib.import_module(f"enricher.ner.rules.{rule}").apply(s, tagger.res)
+    assert _spans(s) == expected
+
+
+def test_every_configured_rule_has_a_golden_sentence() -> None:
+    assert set(configured_rules()) <= {g[0] for g in GOLDEN}
+
+
+def test_pipeline_switch_and_trace(tagger: NerTagger) -> None:
+    toks = ["وقالت", "وزارة", "الخارجية", "الأردنية", "إن"]
+    splits = [tagger.fx.split(feat_norm(t)) for t in toks]
+    seen: list[str] = []
+    full = RulePipeline()
+    full.trace = lambda name, s, before: seen.append(name)
+    assert full.run(toks, ["O"] * 5, splits, tagger.res) == ["O", "B-ORG", "I-ORG", "I-ORG", "O"]
+    assert seen == ["body_heads"]
+    off = RulePipeline([n for n in full.names if n != "body_heads"])
+    assert off.run(toks, ["O"] * 5, splits, tagger.res) == ["O"] * 5
