@@ -18,6 +18,7 @@ import json
 import os
 import sys
 import time
+from collections.abc import Callable
 from datetime import UTC, datetime
 from pathlib import Path
 
@@ -27,6 +28,7 @@ sys.path.insert(0, str(REPO / "services"))
 
 from enricher.enrich import ArticleEnricher, artifact_version  # noqa: E402
 from enricher.ner import RULES_VERSION, NerTagger, corpus  # noqa: E402
+from enricher.ner.rules import RulePipeline  # noqa: E402
 from enricher.ner.tagger import DEFAULT_MODEL_DIR  # noqa: E402
 from enricher.topics import DEFAULT_MODEL_DIR as TOPICS_DIR  # noqa: E402
 from enricher.topics import TopicClassifier  # noqa: E402
@@ -34,18 +36,66 @@ from enricher.topics import TopicClassifier  # noqa: E402
 FROZEN_LOG = REPO / "bench/results/ner_frozen_log.tsv"
 
 
+def configure(tagger: NerTagger, args: argparse.Namespace) -> NerTagger:
+    """Experiment switches: rules off, mention grouping off."""
+    off = {x for x in args.rules_off.split(",") if x}
+    if off:
+        tagger.pipeline = RulePipeline([n for n in tagger.pipeline.names if n not in off])
+    tagger.grouping = bool(args.grouping)
+    return tagger
+
+
+CONFIGURE: Callable[[NerTagger], NerTagger] = lambda t: t  # noqa: E731
+
+
+def cross_validate(data_dir: Path, cv_dir: Path, record: bool, model_dir: Path) -> None:
+    """Pooled blocked CV over the development part with kept fold models (current code and rules)."""
+    devel = corpus.splits(corpus.read_conll(data_dir / "ner/train.conll"))["development"]
+    folds = sorted(cv_dir.glob("fold*"))
+    topics = TopicClassifier(TOPICS_DIR).load()
+    pooled = corpus.Tally()
+    per_fold = []
+    for f, (a, b) in enumerate(corpus.cv_blocks(len(devel), len(folds))):
+        enricher = ArticleEnricher(
+            CONFIGURE(NerTagger.load(cv_dir / f"fold{f}")), topics, ner_version="cv", topics_version="cv"
+        )
+        tally = corpus.evaluate(enricher, devel[a:b])
+        for c in ("tp", "fp", "fn"):
+            getattr(pooled, c).update(getattr(tally, c))
+        per_fold.append(tally.scores()["ALL"]["F1"])
+    res = pooled.scores()
+    print(f"== blocked {len(folds)}-fold CV over the development part (rules-{RULES_VERSION}), pooled")
+    print(corpus.format_scores(res))
+    print("per fold ALL F1: " + ", ".join(f"{x:.4f}" for x in per_fold))
+    if record:
+        path = model_dir / "dev_scores.json"
+        report = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
+        report["cv_production"] = {"scores": res, "per_fold_F1": per_fold, "folds": len(folds)}
+        path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
+
+
 def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
     ap.add_argument("--model-dir", default=str(DEFAULT_MODEL_DIR))
-    ap.add_argument("--part", choices=("dev", "frozen"), required=True)
+    ap.add_argument("--part", choices=("dev", "frozen", "cv"), required=True)
+    ap.add_argument(
+        "--cv-dir", default="", help="--part cv: fold models of train_ner.py --cv-folds K --cv-keep DIR"
+    )
     ap.add_argument("--record", action="store_true", help="write the scores into the model's dev_scores.json")
+    ap.add_argument("--rules-off", default="", help="comma-separated rules to switch off (experiments)")
+    ap.add_argument("--grouping", type=int, default=1, help="0 = no mention grouping (experiments)")
     args = ap.parse_args()
+    global CONFIGURE
+    CONFIGURE = lambda t: configure(t, args)  # noqa: E731
+    if args.part == "cv":
+        cross_validate(Path(args.data_dir), Path(args.cv_dir), args.record, Path(args.model_dir))
+        return
     model_dir = Path(args.model_dir)
     sents = corpus.splits(corpus.read_conll(Path(args.data_dir) / "ner/train.conll"))[args.part]
     version = f"{artifact_version(model_dir)}+rules-{RULES_VERSION}"
     enricher = ArticleEnricher(
-        NerTagger.load(model_dir),
+        CONFIGURE(NerTagger.load(model_dir)),
         TopicClassifier(TOPICS_DIR).load(),
         ner_version=version,
         topics_version=artifact_version(TOPICS_DIR),

@@ -531,7 +531,7 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
     tmp_stack = out_dir / "cv-stack.tmp.crfsuite"
     for f, (a, b) in enumerate(corpus.cv_blocks(len(sents), k)):
         held = sents[a:b]
-        rest = sents[:a] + sents[b:]
+        rest = sents[:a] + sents[b:] + extra_training(args)
         X = featurise_jackknife(
             rest, lex, args.folds, news=news, doc_sents=dsents, emb_of=emb_of, lex_feats=lf
         )
@@ -549,6 +549,16 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
             emb=emb_of(rest, rest_gaz),
             lex_feats=lf,
         )
+        if args.cv_keep:  # the fold's model as a model directory (rules can then be judged on CV)
+            keep = Path(args.cv_keep) / f"fold{f}"
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tmp, keep / "model.crfsuite")
+            shutil.copyfile(out_dir / "lexicon.tsv.gz", keep / "lexicon.tsv.gz")
+            shutil.copyfile(FEATURE_WORDS_SOURCE, keep / FEATURE_WORDS_FILE)
+            fold_gaz = {"train": rest_gaz, "news": news, "doc_context": bool(dsents), "lex_feats": list(lf)}
+            (keep / "gazetteer.json").write_text(
+                json.dumps(fold_gaz, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
         fold_tally = corpus.evaluate(production(tagger), held)
         for c in ("tp", "fp", "fn"):
             getattr(pooled, c).update(getattr(fold_tally, c))
@@ -567,6 +577,14 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
 
 
 _TOPICS = None
+
+
+def extra_training(args) -> list[corpus.Sentence]:  # type: ignore[no-untyped-def]
+    """NewsFANE's training part in ANERcorp's conventions (``--newsfane 1``), else nothing."""
+    if not args.newsfane:
+        return []
+    raw = corpus.read_conll(Path(args.data_dir) / "ner/newsfane_train.conll")
+    return corpus.newsfane_to_anercorp(raw)
 
 
 def production(tagger: NerTagger):  # type: ignore[no-untyped-def]
@@ -656,6 +674,17 @@ def main() -> None:
         help="extra lexicon column families: h = hierarchical w2v classes (on), v = large-window w2v "
         "(needs a lexicon made with --big-window); e.g. h,v",
     )
+    ap.add_argument(
+        "--newsfane",
+        type=int,
+        default=0,
+        help="1 = add NewsFANE's training part (clitics re-joined, group MISC -> O) to the training data",
+    )
+    ap.add_argument(
+        "--cv-keep",
+        default="",
+        help="with --cv-folds: keep each fold's model under DIR/fold<k>/ (eval_ner.py --part cv)",
+    )
     ap.add_argument("--cv-out", default="", help="with --cv-folds: write the pooled CV scores here (JSON)")
     ap.add_argument("--model-name", default="model.crfsuite", help="(experiments) write the CRF here")
     args = ap.parse_args()
@@ -668,6 +697,10 @@ def main() -> None:
         sys.exit(f"no lexicon at {out_dir / 'lexicon.tsv.gz'}: run scripts/train_word_clusters.py first")
     parts = corpus.splits(corpus.read_conll(Path(args.data_dir) / "ner/train.conll"))
     train, dev = parts["train"], parts["dev"]  # the frozen test (last sixth) is never read here
+    extra = extra_training(args)
+    if extra:
+        print(f"extra training sentences (NewsFANE, ANERcorp conventions): {len(extra)}")
+    train = train + extra
     print(
         f"sentences: train {len(train)} ({sum(map(len, train))} tok), "
         f"dev {len(dev)} ({sum(map(len, dev))} tok)"
@@ -762,6 +795,7 @@ def main() -> None:
             "train = the rest",
             "train_sentences": len(train),
             "dev_sentences": len(dev),
+            "newsfane_sentences": len(extra),
         },
         "dev_note": "dev scores: production path (ArticleEnricher.enrich, 10-sentence documents)",
         "params": vars(args)

@@ -18,6 +18,7 @@ chunks by character offsets (exact span and type).
 
 from __future__ import annotations
 
+import json
 from collections import Counter
 from collections.abc import Iterable, Sequence
 from datetime import UTC, datetime
@@ -159,3 +160,70 @@ def format_scores(res: dict[str, dict[str, float]]) -> str:
     for t, v in res.items():
         lines.append(f"{t:5} {v['P']:7.4f} {v['R']:7.4f} {v['F1']:7.4f} {v['gold']:6.0f} {v['pred']:6.0f}")
     return "\n".join(lines)
+
+
+# ---------------------------------------------------------------- NewsFANE as extra training data
+_PROCLITICS = frozenset({"و", "ف", "ب", "ل", "ك"})
+_ENCLITICS = frozenset({"ه", "ها", "هم", "هما", "هن", "كم", "كما", "نا", "ي", "ني"})
+_GROUP_ENDINGS = ("يين", "يون", "يه", "ي")
+_GROUPS: set[str] = set()
+
+
+def _is_word(tok: str) -> bool:
+    return bool(tok) and "\u0621" <= tok[0] <= "\u064a"
+
+
+def _group_word(tok: str) -> bool:
+    """A nationality or group name (العرب, المسلمين, الاكراد): MISC in NewsFANE, O in ANERcorp."""
+    from enricher.ner.tokens import feat_norm
+
+    n = feat_norm(tok)
+    if not _GROUPS:
+        raw = json.loads((Path(__file__).resolve().parent / "data" / "corpus_words.json").read_text("utf-8"))
+        _GROUPS.update(feat_norm(w) for w in raw["newsfane_groups"])
+    return n.endswith(_GROUP_ENDINGS) or (n.startswith("ال") and n.endswith(("ين", "ون"))) or n in _GROUPS
+
+
+def newsfane_to_anercorp(sents: Sequence[Sentence]) -> list[Sentence]:
+    """NewsFANE sentences in ANERcorp's conventions: ATB-style clitics re-joined to their word
+    (``و الصادرات`` -> ``والصادرات``, ``ل الامم`` -> ``للامم``, ``ان ه`` -> ``انه``; the word's tag
+    wins), and one-word group / nationality MISC (العرب, المسلمين, الاسرائيليين) turned to O, as
+    ANERcorp mostly leaves them; vehicles and products stay MISC."""
+    out: list[Sentence] = []
+    for s in sents:
+        # 1. enclitics join the word before them
+        joined: list[list[str]] = []
+        for tok, tag in s:
+            if tok in _ENCLITICS and tag == "O" and joined and _is_word(joined[-1][0]):
+                joined[-1][0] += tok
+            else:
+                joined.append([tok, tag])
+        # 2. proclitics join the word after them (و ب X -> وبX)
+        res: list[list[str]] = []
+        pending: list[list[str]] = []
+        for tok, tag in joined:
+            if tok in _PROCLITICS and tag == "O":
+                pending.append([tok, tag])
+                continue
+            if pending and _is_word(tok):
+                pre = "".join(p[0] for p in pending)
+                # ل + الامم -> للامم
+                tok = pre + tok[1:] if pre.endswith("ل") and tok.startswith("ال") else pre + tok
+            else:
+                res.extend(pending)
+            pending = []
+            res.append([tok, tag])
+        res.extend(pending)
+        # 3. group / nationality MISC -> O (one-word chunks only)
+        tags = [t for _, t in res]
+        for typ, a, b in iob_chunks(tags):
+            if typ == "MISC" and b - a == 1 and _group_word(res[a][0]):
+                res[a][1] = "O"
+        # a chunk whose first token was a clitic now starts with I-: make it B-
+        prev = "O"
+        for r in res:
+            if r[1].startswith("I-") and prev[2:] != r[1][2:]:
+                r[1] = "B-" + r[1][2:]
+            prev = r[1]
+        out.append([(t, y) for t, y in res])
+    return out

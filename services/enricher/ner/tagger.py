@@ -26,6 +26,7 @@ from enricher.ner.features import (
 )
 from enricher.ner.lexicon import Lexicon
 from enricher.ner.phrases import PLACES
+from enricher.ner.propagation import group_mentions, propagate
 from enricher.ner.rules import RulePipeline
 from enricher.ner.rules.base import NAME_LINKS, RULE_TITLES, Resources
 from enricher.ner.tokens import ARABIC, Entity, Span, feat_norm, iob_chunks, merge_mentions, sentences
@@ -88,6 +89,7 @@ class NerTagger:
             self._stack.open(str(stack_path))
         self.rules = rules
         self.propagation = True  # document-level propagation in tag_document (evaluation switches it)
+        self.grouping = True  # mention grouping after propagation (propagation.group_mentions)
         self.res = Resources(lex, gaz)
         self.pipeline = RulePipeline(rule_names)
 
@@ -308,54 +310,13 @@ class NerTagger:
         self,
         sents: Sequence[Sequence[str]],
         out: list[tuple[list[str], list[float]]],
-        min_conf: float = 0.6,
-        max_len: int = 4,
         bases: list[list[str]] | None = None,
     ) -> None:
         if bases is None:
             bases = [[self._base(t) for t in toks] for toks in sents]
-        memory: dict[tuple[str, ...], dict[str, list[float]]] = {}
-        for bs, (tags, confs) in zip(bases, out, strict=True):
-            for typ, a, b in iob_chunks(tags):
-                c = min(confs[a:b])
-                if b - a <= max_len and c >= min_conf and ARABIC.match(bs[a]):
-                    memory.setdefault(tuple(bs[a:b]), {}).setdefault(typ, []).append(c)
-                    if typ == "PER" and b - a >= 2 and self._surname_like(bs[b - 1]):
-                        # the surname alone names the same person later on (توفيق الحكيم ... الحكيم)
-                        memory.setdefault((bs[b - 1],), {}).setdefault("PER", []).append(c)
-        if not memory:
-            return
-        best = {k: max(v.items(), key=lambda kv: (len(kv[1]), sum(kv[1]))) for k, v in memory.items()}
-        # longest key per first word: only those positions and lengths can match
-        first_len: dict[str, int] = {}
-        for phrase in best:
-            if len(phrase) > first_len.get(phrase[0], 0):
-                first_len[phrase[0]] = len(phrase)
-        flen = first_len.get
-        for bs, (tags, confs) in zip(bases, out, strict=True):
-            n, i = len(bs), 0
-            while i < n:
-                step = 1
-                top = flen(bs[i])
-                if not top:
-                    i += 1
-                    continue
-                for ln in range(min(max_len, n - i, top), 0, -1):
-                    key = tuple(bs[i : i + ln])
-                    hit = best.get(key)
-                    if (
-                        hit
-                        and all(tags[k] == "O" for k in range(i, i + ln))
-                        and (i + ln == n or not tags[i + ln].startswith("I-"))
-                    ):
-                        typ, cs = hit
-                        conf = 0.9 * sum(cs) / len(cs)
-                        for k in range(i, i + ln):
-                            tags[k] = ("B-" if k == i else "I-") + typ
-                            confs[k] = conf
-                        step = ln
-                        break
-                i += step
+        propagate(sents, bases, out, self._surname_like)
+        if self.grouping:
+            group_mentions(sents, bases, out)
 
     def _surname_like(self, w: str) -> bool:
         """A full name's last word that may stand for the person alone: no link word or title, and
@@ -397,45 +358,49 @@ class NerTagger:
                 sent, toks, (tags, confs) = next(it)
                 for typ, a, b in iob_chunks(tags):
                     start, end = sent[a][1], sent[b - 1][2]
-                    spans.append(
-                        Span(
-                            start,
-                            end,
-                            typ,
-                            text[start:end],
-                            self.normalize(toks[a:b]),
-                            round(min(confs[a:b]), 4),
-                        )
-                    )
+                    surface = text[start:end]
+                    normal, display = self._normal_and_display(toks[a:b], surface)
+                    spans.append(Span(start, end, typ, surface, normal, round(min(confs[a:b]), 4), display))
             result.append(spans)
         return result
 
+    def _first_cut(self, tok: str, w: str) -> tuple[int, bool]:
+        """Proclitics to drop from an entity's first word ``tok`` (normalised: ``w``): (letters to
+        cut, whether ``ا`` goes in front: للأمم -> الأمم)."""
+        split_pre, base = self.fx.split(feat_norm(tok))
+        place = PLACES.key(tok, base, split_pre)
+        if place is not None:  # a place: only its own proclitics go (لليبيا -> ليبيا, كوالا stays)
+            pre = place[1]
+            contracted = place[0].startswith("ال") and pre.endswith("ل")
+            if pre and contracted and w[len(pre) - 1 :].startswith("لل"):
+                return len(pre), True  # للحديدة = ل + الحديدة
+            return len(pre), False
+        pre = split_pre
+        if pre and w.startswith("لل") and pre in ("ل", "ول", "فل"):
+            return (len(pre), True) if w[len(pre) - 1 :].startswith("ل") else (len(pre) - 1, False)
+        return len(pre), False
+
     def normalize(self, toks: Sequence[str]) -> str:
         """Normal form of an entity (see module docstring)."""
+        return self._normal_and_display(toks, "")[0]
+
+    def _normal_and_display(self, toks: Sequence[str], surface: str) -> tuple[str, str]:
+        """Normal form, and the surface without the first word's proclitics (``وبيروت`` ->
+        ``بيروت``, ``للأمم المتحدة`` -> ``الأمم المتحدة``) in the text's own spelling."""
         words = [normalize_arabic(t, ta_marbuta=False) for t in toks]
         words = [w for w in words if w]
-        if words and ARABIC.match(words[0]):
-            first = feat_norm(toks[0])
-            split_pre, base = self.fx.split(first)
-            place = PLACES.key(toks[0], base, split_pre)
-            if place is not None:  # a place: only its own proclitics go (لليبيا -> ليبيا, كوالا stays)
-                w, pre = words[0], place[1]
-                contracted = place[0].startswith("ال") and pre.endswith("ل")
-                if pre and contracted and w[len(pre) - 1 :].startswith("لل"):
-                    words[0] = "ا" + w[len(pre) :]  # للحديدة = ل + الحديدة
-                elif pre:
-                    words[0] = w[len(pre) :]
-                return " ".join(words)
-            pre = split_pre
-            if pre:
-                w = words[0]
-                if w.startswith("لل") and pre in ("ل", "ول", "فل"):
-                    w = w[len(pre) - 1 :]
-                    w = "ا" + w[1:] if w.startswith("ل") else w
-                else:
-                    w = w[len(pre) :]
-                words[0] = w
-        return " ".join(words)
+        if not (words and ARABIC.match(words[0])):
+            return " ".join(words), surface
+        cut, alef = self._first_cut(toks[0], words[0])
+        if not cut:
+            return " ".join(words), surface
+        words[0] = ("ا" if alef else "") + words[0][cut:]
+        k = 0  # characters of the surface that hold the first ``cut`` letters (marks follow them)
+        while k < len(surface) and (cut > 0 or not normalize_arabic(surface[k])):
+            if normalize_arabic(surface[k]):
+                cut -= 1
+            k += 1
+        return " ".join(words), ("ا" if alef else "") + surface[k:]
 
     # -------------------------------------------------------------- article level
     def article_entities(self, title: str, body: str) -> list[Entity]:

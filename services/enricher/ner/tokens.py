@@ -96,6 +96,8 @@ class Span:
     surface: str
     normalized: str
     confidence: float
+    display: str = ""
+    """The surface without the first word's proclitics (وبيروت -> بيروت), for display."""
 
 
 @dataclass
@@ -108,6 +110,7 @@ class Entity:
     surfaces: list[str] = field(default_factory=list)
     in_title: bool = False
     confidence: float = 0.0
+    display: str = ""  # the first mention's clitic-free surface
 
 
 def merge_mentions(title_spans: Iterable[Span], body_spans: Iterable[Span]) -> list[Entity]:
@@ -118,7 +121,7 @@ def merge_mentions(title_spans: Iterable[Span], body_spans: Iterable[Span]) -> l
             key = (sp.type, sp.normalized)
             e = ents.get(key)
             if e is None:
-                e = ents[key] = Entity(sp.type, sp.normalized, 0)
+                e = ents[key] = Entity(sp.type, sp.normalized, 0, display=sp.display or sp.surface)
             e.count += 1
             e.in_title = e.in_title or in_title
             e.confidence = max(e.confidence, sp.confidence)

@@ -20,6 +20,9 @@ def _load_words(path: Path) -> dict[str, frozenset[str]]:
 
 
 W = _load_words(RULE_WORDS_FILE)
+"""Rule word lists in matching form (``feat_norm``)."""
+RAW_WORDS: dict[str, list[str]] = json.loads(RULE_WORDS_FILE.read_text(encoding="utf-8"))
+"""The same lists as written (for the lists compared in written form: ``function_words``)."""
 PER_TITLES = W["per_titles"]
 ORG_HEADS = W["org_heads"]
 LOC_TRIGGERS = W["loc_triggers"]
