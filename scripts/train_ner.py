@@ -531,7 +531,8 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
     tmp_stack = out_dir / "cv-stack.tmp.crfsuite"
     for f, (a, b) in enumerate(corpus.cv_blocks(len(sents), k)):
         held = sents[a:b]
-        rest = sents[:a] + sents[b:] + extra_training(args)
+        rest = sents[:a] + sents[b:]
+        rest = rest + extra_training(args, rest)
         X = featurise_jackknife(
             rest, lex, args.folds, news=news, doc_sents=dsents, emb_of=emb_of, lex_feats=lf
         )
@@ -579,12 +580,22 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
 _TOPICS = None
 
 
-def extra_training(args) -> list[corpus.Sentence]:  # type: ignore[no-untyped-def]
-    """NewsFANE's training part in ANERcorp's conventions (``--newsfane 1``), else nothing."""
+def extra_training(args, anercorp: list[corpus.Sentence]) -> list[corpus.Sentence]:  # type: ignore[no-untyped-def]
+    """NewsFANE's training part in ANERcorp's conventions (``--newsfane 1``), else nothing; the
+    MISC words come from ``anercorp`` (the ANERcorp sentences this model trains on)."""
     if not args.newsfane:
         return []
     raw = corpus.read_conll(Path(args.data_dir) / "ner/newsfane_train.conll")
-    return corpus.newsfane_to_anercorp(raw)
+    misc: frozenset[str] = frozenset()
+    if args.newsfane_misc:  # words mostly MISC in the ANERcorp sentences trained on
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for s in anercorp:
+            for tok, tag in s:
+                counts[feat_norm(tok)][tag[2:] if tag != "O" else "O"] += 1
+        misc = frozenset(
+            w for w, c in counts.items() if c["MISC"] >= 2 and c["MISC"] >= 0.6 * sum(c.values())
+        )
+    return corpus.newsfane_to_anercorp(raw, misc)
 
 
 def production(tagger: NerTagger):  # type: ignore[no-untyped-def]
@@ -685,6 +696,12 @@ def main() -> None:
         default="",
         help="with --cv-folds: keep each fold's model under DIR/fold<k>/ (eval_ner.py --part cv)",
     )
+    ap.add_argument(
+        "--newsfane-misc",
+        type=int,
+        default=1,
+        help="1 = NewsFANE's O words that ANERcorp tags MISC become MISC",
+    )
     ap.add_argument("--cv-out", default="", help="with --cv-folds: write the pooled CV scores here (JSON)")
     ap.add_argument("--model-name", default="model.crfsuite", help="(experiments) write the CRF here")
     args = ap.parse_args()
@@ -697,7 +714,7 @@ def main() -> None:
         sys.exit(f"no lexicon at {out_dir / 'lexicon.tsv.gz'}: run scripts/train_word_clusters.py first")
     parts = corpus.splits(corpus.read_conll(Path(args.data_dir) / "ner/train.conll"))
     train, dev = parts["train"], parts["dev"]  # the frozen test (last sixth) is never read here
-    extra = extra_training(args)
+    extra = extra_training(args, train)
     if extra:
         print(f"extra training sentences (NewsFANE, ANERcorp conventions): {len(extra)}")
     train = train + extra

@@ -166,11 +166,20 @@ def format_scores(res: dict[str, dict[str, float]]) -> str:
 _PROCLITICS = frozenset({"و", "ف", "ب", "ل", "ك"})
 _ENCLITICS = frozenset({"ه", "ها", "هم", "هما", "هن", "كم", "كما", "نا", "ي", "ني"})
 _GROUP_ENDINGS = ("يين", "يون", "يه", "ي")
-_GROUPS: set[str] = set()
+_WORDS: dict[str, frozenset[str]] = {}
 
 
 def _is_word(tok: str) -> bool:
     return bool(tok) and "\u0621" <= tok[0] <= "\u064a"
+
+
+def _corpus_words() -> dict[str, frozenset[str]]:
+    from enricher.ner.tokens import feat_norm
+
+    if not _WORDS:
+        raw = json.loads((Path(__file__).resolve().parent / "data" / "corpus_words.json").read_text("utf-8"))
+        _WORDS.update({k: frozenset(feat_norm(w) for w in v) for k, v in raw.items() if k != "_doc"})
+    return _WORDS
 
 
 def _group_word(tok: str) -> bool:
@@ -178,17 +187,59 @@ def _group_word(tok: str) -> bool:
     from enricher.ner.tokens import feat_norm
 
     n = feat_norm(tok)
-    if not _GROUPS:
-        raw = json.loads((Path(__file__).resolve().parent / "data" / "corpus_words.json").read_text("utf-8"))
-        _GROUPS.update(feat_norm(w) for w in raw["newsfane_groups"])
-    return n.endswith(_GROUP_ENDINGS) or (n.startswith("ال") and n.endswith(("ين", "ون"))) or n in _GROUPS
+    return (
+        n.endswith(_GROUP_ENDINGS)
+        or (n.startswith("ال") and n.endswith(("ين", "ون")))
+        or n in _corpus_words()["newsfane_groups"]
+    )
 
 
-def newsfane_to_anercorp(sents: Sequence[Sentence]) -> list[Sentence]:
+def _nisba(tok: str) -> bool:
+    from enricher.ner.tokens import feat_norm
+
+    n = feat_norm(tok)
+    return n.startswith("ال") and len(n) > 4 and n.endswith(("ي", "يه", "يين", "يون"))
+
+
+def _map_chunks(res: list[list[str]], misc_words: frozenset[str]) -> None:
+    """NewsFANE chunk conventions -> ANERcorp's (in place)."""
+    from enricher.ner.tokens import feat_norm
+
+    words = _corpus_words()
+    tags = [t for _, t in res]
+    for typ, a, b in iob_chunks(tags):
+        head = feat_norm(res[a][0])
+        if typ == "MISC" and b - a == 1 and _group_word(res[a][0]):
+            res[a][1] = "O"  # nationalities and groups
+        elif typ == "LOC" and b - a >= 2 and head in words["facility_heads"]:
+            # a facility (مطار دالاس, مركز التجارة العالمي): ANERcorp tags only a place name in it
+            keep = not feat_norm(res[a + 1][0]).startswith("ال")
+            for x in range(a, b):
+                res[x][1] = "O" if x == a or not keep else ("B-LOC" if x == a + 1 else "I-LOC")
+        elif typ == "ORG" and head in words["team_heads"]:
+            # a national team (منتخب هولندا): ANERcorp tags the country
+            place = b - a >= 2 and not _nisba(res[a + 1][0])
+            for x in range(a, b):
+                res[x][1] = "O" if x == a or not place else ("B-LOC" if x == a + 1 else "I-LOC")
+        elif typ == "ORG" and head in words["force_heads"] and all(_nisba(r[0]) for r in res[a + 1 : b]):
+            for x in range(a, b):  # الجيش الأميركي, الشرطة البريطانية: O in ANERcorp
+                res[x][1] = "O"
+    if misc_words:  # ANERcorp's MISC words (religions, prizes, events) NewsFANE leaves O
+        for r in res:
+            if r[1] == "O" and feat_norm(r[0]) in misc_words:
+                r[1] = "B-MISC"
+
+
+def newsfane_to_anercorp(
+    sents: Sequence[Sentence], misc_words: frozenset[str] = frozenset()
+) -> list[Sentence]:
     """NewsFANE sentences in ANERcorp's conventions: ATB-style clitics re-joined to their word
     (``و الصادرات`` -> ``والصادرات``, ``ل الامم`` -> ``للامم``, ``ان ه`` -> ``انه``; the word's tag
     wins), and one-word group / nationality MISC (العرب, المسلمين, الاسرائيليين) turned to O, as
-    ANERcorp mostly leaves them; vehicles and products stay MISC."""
+    ANERcorp mostly leaves them; vehicles and products stay MISC. Facilities (مطار دالاس) keep only
+    their place name as LOC, national teams (منتخب هولندا) become the country, armies and police
+    with a nisba (الجيش الأميركي) O; ``misc_words`` (words ANERcorp's training part tags MISC, in
+    matching form) left O by NewsFANE become MISC."""
     out: list[Sentence] = []
     for s in sents:
         # 1. enclitics join the word before them
@@ -214,11 +265,8 @@ def newsfane_to_anercorp(sents: Sequence[Sentence]) -> list[Sentence]:
             pending = []
             res.append([tok, tag])
         res.extend(pending)
-        # 3. group / nationality MISC -> O (one-word chunks only)
-        tags = [t for _, t in res]
-        for typ, a, b in iob_chunks(tags):
-            if typ == "MISC" and b - a == 1 and _group_word(res[a][0]):
-                res[a][1] = "O"
+        # 3. chunk conventions (groups, facilities, national teams, forces; ANERcorp's MISC words)
+        _map_chunks(res, misc_words)
         # a chunk whose first token was a clitic now starts with I-: make it B-
         prev = "O"
         for r in res:
