@@ -6,7 +6,8 @@ rule makes to a sentence is compared with the gold chunks of that sentence:
 
 * fires: sentences the rule changed; fixes: gold entities right after the rule, not before;
 * breaks: gold entities right before the rule, not after; spurious: wrong entities the rule
-  added; cleaned: wrong entities it removed. Net = fixes - breaks + cleaned - spurious.
+  added; cleaned: wrong entities it removed. Δright = fixes - breaks (more is better), Δwrong =
+  spurious - cleaned (less is better); a retyped entity counts in both.
 
 Only these aggregate counts are written for the frozen test (no sentence, no error list).
 Run: ``.venv/bin/python bench/ner_rules_report.py`` -> ``bench/results/ner_rules.md``.
@@ -30,7 +31,7 @@ from enricher.ner import RULES_VERSION, NerTagger, corpus, iob_chunks  # noqa: E
 from enricher.ner.rules.base import Sentence  # noqa: E402
 from enricher.ner.tagger import DEFAULT_MODEL_DIR  # noqa: E402
 
-COLUMNS = ("fires", "fixes", "breaks", "spurious", "cleaned", "net")
+COLUMNS = ("fires", "fixes", "breaks", "spurious", "cleaned", "Δright", "Δwrong")
 
 
 def rule_counts(tagger: NerTagger, sents: list[corpus.Sentence]) -> dict[str, Counter[str]]:
@@ -56,7 +57,8 @@ def rule_counts(tagger: NerTagger, sents: list[corpus.Sentence]) -> dict[str, Co
         gold_of.clear()
     tagger.pipeline.trace = None
     for c in counts.values():
-        c["net"] = c["fixes"] - c["breaks"] + c["cleaned"] - c["spurious"]
+        c["Δright"] = c["fixes"] - c["breaks"]
+        c["Δwrong"] = c["spurious"] - c["cleaned"]
     return counts
 
 

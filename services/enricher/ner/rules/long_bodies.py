@@ -1,7 +1,7 @@
 """Rule ``long_bodies``.
 
 An official body's ORG chunk goes on over its genitive complement (``لل`` + noun), that noun's
-definite modifiers and coordinated definite nouns: الهيئة العامة | للطيران المدني والنقل الجوي ->
+adjectives and coordinated definite nouns: الهيئة العامة | للطيران المدني والنقل الجوي ->
 one ORG (the CRF tends to stop at the third word). Only after an organisation head, at most 8
 words in all, never over a title, a place of the list or a phrase-stop word (اليوم, السابق).
 """
@@ -9,7 +9,7 @@ words in all, never over a title, a place of the list or a phrase-stop word (ا�
 from __future__ import annotations
 
 from enricher.ner.phrases import PLACES
-from enricher.ner.rules.base import ORG_HEADS, PER_TITLES, PHRASE_STOP, Resources, Sentence
+from enricher.ner.rules.base import ORG_HEADS, PER_TITLES, PHRASE_STOP, Resources, Sentence, is_nisba
 from enricher.ner.tokens import ARABIC_WORD, iob_chunks
 
 NAME = "long_bodies"
@@ -34,8 +34,8 @@ def apply(s: Sentence, res: Resources) -> None:
             pre, base = splits[k]
             if not base.startswith("ال") or base in PHRASE_STOP or base in PER_TITLES:
                 break
-            if pre not in ("", "و"):
-                break
+            if not ((pre == "" and is_nisba(base)) or pre == "و"):
+                break  # only adjectives (المدني) and coordinated nouns (والنقل): not المشرف
             if PLACES.key(toks[k], base, pre):
                 break
             k += 1
