@@ -87,6 +87,8 @@ GOLDEN = [
     ("long_bodies", "أعلنت الهيئة العامة لليبيا", "O B-ORG I-ORG O", "الهيئة/B-ORG العامة/I-ORG"),
     ("kunya_first_name", "قال خالد أبو زيد إن", "O O B-PER I-PER O", "خالد/B-PER أبو/I-PER زيد/I-PER"),
     ("kunya_first_name", "قال إن أبو زيد", "O O B-PER I-PER", "أبو/B-PER زيد/I-PER"),
+    ("surname_not_place", "قال ينس ستولتنبرغ إن", "O B-PER B-LOC O", "ينس/B-PER ستولتنبرغ/I-PER"),
+    ("surname_not_place", "زار محمد بغداد أمس", "O B-PER B-LOC O", "محمد/B-PER بغداد/B-LOC"),
 ]
 
 
