@@ -143,3 +143,17 @@ def test_display_name_has_no_clitics(tagger: NerTagger) -> None:
     spans = {s.surface: s for s in tagger.tag("زار الوفد وبيروت ثم عاد إلى بغداد.")}
     assert spans["وبيروت"].display == "بيروت" and spans["وبيروت"].normalized == "بيروت"
     assert spans["بغداد"].display == "بغداد"
+
+
+def test_partial_person_names_join_the_full_name() -> None:
+    from enricher.ner import Span, merge_mentions
+
+    body = [
+        Span(0, 11, "PER", "سمير الحلبي", "سمير الحلبي", 0.9),
+        Span(20, 26, "PER", "الحلبي", "الحلبي", 0.7),
+        Span(30, 35, "PER", "محمد", "محمد", 0.8),
+    ]
+    ents = {(e.type, e.normalized): e for e in merge_mentions([], body)}
+    assert ents[("PER", "سمير الحلبي")].count == 2
+    assert ents[("PER", "سمير الحلبي")].surfaces == ["سمير الحلبي", "الحلبي"]
+    assert ("PER", "الحلبي") not in ents and ents[("PER", "محمد")].count == 1

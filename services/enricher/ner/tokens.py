@@ -127,4 +127,27 @@ def merge_mentions(title_spans: Iterable[Span], body_spans: Iterable[Span]) -> l
             e.confidence = max(e.confidence, sp.confidence)
             if sp.surface not in e.surfaces:
                 e.surfaces.append(sp.surface)
+    _group_partial_names(ents)
     return sorted(ents.values(), key=lambda e: (-e.count, not e.in_title, e.type, e.normalized))
+
+
+def _contains(long: list[str], short: list[str]) -> bool:
+    return any(long[i : i + len(short)] == short for i in range(len(long) - len(short) + 1))
+
+
+def _group_partial_names(ents: dict[tuple[str, str], Entity]) -> None:
+    """A person's shorter mention (الحلبي, حسني مبارك) is the same entity as the one full name of
+    the article that contains it (سمير الحلبي, محمد حسني مبارك): counts and surfaces go to the full
+    name. A short form that fits two full names stays on its own."""
+    people = [k for k in ents if k[0] == "PER"]
+    for key in sorted(people, key=lambda k: len(k[1].split())):
+        words = key[1].split()
+        hosts = [k for k in people if k != key and k in ents and len(k[1].split()) > len(words)]
+        hosts = [k for k in hosts if _contains(k[1].split(), words)]
+        if len(hosts) != 1:
+            continue
+        short, full = ents.pop(key), ents[hosts[0]]
+        full.count += short.count
+        full.in_title = full.in_title or short.in_title
+        full.confidence = max(full.confidence, short.confidence)
+        full.surfaces += [s for s in short.surfaces if s not in full.surfaces]
