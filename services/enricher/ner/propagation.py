@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import re
 from collections.abc import Callable, Sequence
+from functools import lru_cache
 
 from enricher.ner.rules.base import RAW_WORDS
 from enricher.ner.tokens import ARABIC, MARKS, iob_chunks
@@ -21,6 +22,7 @@ FUNCTION_WORDS = frozenset(RAW_WORDS["function_words"])
 """Written forms (diacritics removed) of prepositions, particles, pronouns, demonstratives."""
 
 
+@lru_cache(maxsize=100_000)
 def is_function_word(tok: str) -> bool:
     return _MARKS_RE.sub("", tok) in FUNCTION_WORDS
 
