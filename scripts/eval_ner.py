@@ -34,6 +34,7 @@ from enricher.topics import DEFAULT_MODEL_DIR as TOPICS_DIR  # noqa: E402
 from enricher.topics import TopicClassifier  # noqa: E402
 
 FROZEN_LOG = REPO / "bench/results/ner_frozen_log.tsv"
+CV_FOLDS = 5
 
 
 def configure(tagger: NerTagger, args: argparse.Namespace) -> NerTagger:
@@ -51,11 +52,14 @@ CONFIGURE: Callable[[NerTagger], NerTagger] = lambda t: t  # noqa: E731
 def cross_validate(data_dir: Path, cv_dir: Path, record: bool, model_dir: Path) -> None:
     """Pooled blocked CV over the development part with kept fold models (current code and rules)."""
     devel = corpus.splits(corpus.read_conll(data_dir / "ner/train.conll"))["development"]
-    folds = sorted(cv_dir.glob("fold*"))
+    k = CV_FOLDS
+    folds = [f for f in range(k) if (cv_dir / f"fold{f}" / "model.crfsuite").exists()]
     topics = TopicClassifier(TOPICS_DIR).load()
     pooled = corpus.Tally()
     per_fold = []
-    for f, (a, b) in enumerate(corpus.cv_blocks(len(devel), len(folds))):
+    blocks = corpus.cv_blocks(len(devel), k)
+    for f in folds:  # the folds trained so far (a partial CV says so)
+        a, b = blocks[f]
         enricher = ArticleEnricher(
             CONFIGURE(NerTagger.load(cv_dir / f"fold{f}")), topics, ner_version="cv", topics_version="cv"
         )
@@ -64,13 +68,13 @@ def cross_validate(data_dir: Path, cv_dir: Path, record: bool, model_dir: Path) 
             getattr(pooled, c).update(getattr(tally, c))
         per_fold.append(tally.scores()["ALL"]["F1"])
     res = pooled.scores()
-    print(f"== blocked {len(folds)}-fold CV over the development part (rules-{RULES_VERSION}), pooled")
+    print(f"== blocked {k}-fold CV over the development part (rules-{RULES_VERSION}), folds {folds}, pooled")
     print(corpus.format_scores(res))
     print("per fold ALL F1: " + ", ".join(f"{x:.4f}" for x in per_fold))
     if record:
         path = model_dir / "dev_scores.json"
         report = json.loads(path.read_text(encoding="utf-8")) if path.exists() else {}
-        report["cv_production"] = {"scores": res, "per_fold_F1": per_fold, "folds": len(folds)}
+        report["cv_production"] = {"scores": res, "per_fold_F1": per_fold, "folds_scored": folds, "of": k}
         path.write_text(json.dumps(report, ensure_ascii=False, indent=1) + "\n", encoding="utf-8")
 
 
