@@ -89,6 +89,7 @@ def main() -> None:
         f"Model `{version}`, {datetime.now(UTC):%Y-%m-%d}; `bench/ner_rules_report.py` (see its docstring",
         "for the columns). Counts are entities; a rule is judged on the tags it received from the CRF and",
         "the rules before it (pipeline order, `enricher/ner/data/rules.json`), before propagation.",
+        "Rules switched off in `rules.json` are not run and not listed.",
         "",
     ]
     for part, title in (("dev", "dev (last 10 % of the development part)"), ("frozen", "frozen test")):
