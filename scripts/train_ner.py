@@ -529,7 +529,10 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
     per_fold: list[float] = []
     tmp = out_dir / "cv.tmp.crfsuite"
     tmp_stack = out_dir / "cv-stack.tmp.crfsuite"
+    only = {int(x) for x in args.cv_only.split(",") if x}
     for f, (a, b) in enumerate(corpus.cv_blocks(len(sents), k)):
+        if only and f not in only:
+            continue
         held = sents[a:b]
         rest = sents[:a] + sents[b:]
         rest = rest + extra_training(args, rest)
@@ -702,6 +705,7 @@ def main() -> None:
         default=1,
         help="1 = NewsFANE's O words that ANERcorp tags MISC become MISC",
     )
+    ap.add_argument("--cv-only", default="", help="with --cv-folds: run only these folds (e.g. 2,3,4)")
     ap.add_argument("--cv-out", default="", help="with --cv-folds: write the pooled CV scores here (JSON)")
     ap.add_argument("--model-name", default="model.crfsuite", help="(experiments) write the CRF here")
     args = ap.parse_args()
