@@ -140,7 +140,7 @@ CASES = [
         "وأدان مجلس التعاون الخليجي الهجوم على ناقلة النفط.",
         [("ORG", "مجلس التعاون الخليجي")],
     ),
-    # well-known organisations (enricher/organisations.py); a descriptor (حركة) stays out, as in ANERcorp
+    # well-known organisations (enricher/ner/data/organisations.tsv); a descriptor (حركة) stays out, as in ANERcorp
     (
         "وتوقع صندوق النقد الدولي تباطؤ النمو، ودعت الوكالة الدولية للطاقة الذرية إيران إلى التعاون.",
         [("ORG", "صندوق النقد الدولي"), ("ORG", "الوكالة الدولية للطاقة الذرية"), ("LOC", "إيران")],
@@ -149,7 +149,7 @@ CASES = [
         "وأعلن تنظيم القاعدة مسؤوليته، فيما نفت حركة فتح أي صلة.",
         [("ORG", "القاعدة"), ("ORG", "فتح")],
     ),
-    # countries and capitals (enricher/places.py): whole, with clitics, never seen in training
+    # countries and capitals (enricher/ner/data/places.tsv): whole, with clitics, never seen in training
     (
         "ووصل رئيس الوزراء الإثيوبي إلى أديس أبابا قادما من نواكشوط وبوينس آيرس.",
         [("LOC", "أديس أبابا"), ("LOC", "نواكشوط"), ("LOC", "وبوينس آيرس")],
