@@ -41,6 +41,7 @@ import json
 import os
 import random
 import re
+import shutil
 import sys
 import time
 from collections import Counter, defaultdict
@@ -58,30 +59,14 @@ from enricher.ner import (  # noqa: E402
     FeatureExtractor,
     Lexicon,
     NerTagger,
+    corpus,
     feat_norm,
-    iob_chunks,
     tokenize,
 )
+from enricher.ner.features import FEATURE_WORDS_FILE, FEATURE_WORDS_SOURCE  # noqa: E402
 
 MODEL_DIR = REPO / "services/enricher/models/ner"
 _ARABIC_RE = re.compile("[\u0621-\u064a]")
-
-
-def read_conll(path: Path) -> list[list[tuple[str, str]]]:
-    sents, cur = [], []
-    with open(path, encoding="utf-8") as fh:
-        for line in fh:
-            line = line.rstrip("\n")
-            if not line:
-                if cur:
-                    sents.append(cur)
-                    cur = []
-                continue
-            tok, tag = line.split("\t")
-            cur.append((tok, tag))
-    if cur:
-        sents.append(cur)
-    return sents
 
 
 def build_gazetteer(sents, lex: Lexicon, min_count: int = 2, min_ratio: float = 0.6) -> dict[str, str]:
@@ -532,34 +517,7 @@ def train_crf(X, Y, out: Path, c1: float, c2: float, iters: int) -> float:
     return time.time() - t0
 
 
-def score(gold_sents, pred_tags) -> dict:
-    tp, fp, fn = Counter(), Counter(), Counter()
-    for s, p in zip(gold_sents, pred_tags, strict=True):
-        g = set(iob_chunks([t for _, t in s]))
-        q = set(iob_chunks(p))
-        for c in g & q:
-            tp[c[0]] += 1
-        for c in q - g:
-            fp[c[0]] += 1
-        for c in g - q:
-            fn[c[0]] += 1
-    res = {}
-    for t in (*ENTITY_TYPES, "ALL"):
-        a = sum(tp.values()) if t == "ALL" else tp[t]
-        b = sum(fp.values()) if t == "ALL" else fp[t]
-        c = sum(fn.values()) if t == "ALL" else fn[t]
-        p = a / (a + b) if a + b else 0.0
-        r = a / (a + c) if a + c else 0.0
-        f = 2 * p * r / (p + r) if p + r else 0.0
-        res[t] = {"P": round(p, 4), "R": round(r, 4), "F1": round(f, 4), "gold": a + c, "pred": a + b}
-    return res
-
-
-def fmt(res: dict) -> str:
-    lines = [f"{'type':5} {'P':>7} {'R':>7} {'F1':>7} {'gold':>6} {'pred':>6}"]
-    for t, v in res.items():
-        lines.append(f"{t:5} {v['P']:7.4f} {v['R']:7.4f} {v['F1']:7.4f} {v['gold']:6d} {v['pred']:6d}")
-    return "\n".join(lines)
+fmt = corpus.format_scores
 
 
 def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], emb_of) -> None:
@@ -567,13 +525,17 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
     k = args.cv_folds
     lf = lex_feats_of(args)
     dsents = args.doc_sents if args.doc_context else 0
-    bounds = [round(i * len(sents) / k) for i in range(k + 1)]
-    all_gold, all_pred, per_fold = [], [], []
+    pooled = corpus.Tally()
+    per_fold: list[float] = []
     tmp = out_dir / "cv.tmp.crfsuite"
     tmp_stack = out_dir / "cv-stack.tmp.crfsuite"
-    for f in range(k):
-        held = sents[bounds[f] : bounds[f + 1]]
-        rest = sents[: bounds[f]] + sents[bounds[f + 1] :]
+    only = {int(x) for x in args.cv_only.split(",") if x}
+    for f, (a, b) in enumerate(corpus.cv_blocks(len(sents), k)):
+        if only and f not in only:
+            continue
+        held = sents[a:b]
+        rest = sents[:a] + sents[b:]
+        rest = rest + extra_training(args, rest)
         X = featurise_jackknife(
             rest, lex, args.folds, news=news, doc_sents=dsents, emb_of=emb_of, lex_feats=lf
         )
@@ -591,19 +553,64 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
             emb=emb_of(rest, rest_gaz),
             lex_feats=lf,
         )
-        toks = [[t for t, _ in s] for s in held]
-        pred = []
-        for i in range(0, len(toks), args.doc_sents):
-            pred += [t for t, _ in tagger.tag_sentences(toks[i : i + args.doc_sents])]
-        res = score(held, pred)
-        per_fold.append(res["ALL"]["F1"])
-        print(f"fold {f}: " + " ".join(f"{t} {res[t]['F1']:.3f}" for t in (*ENTITY_TYPES, "ALL")), flush=True)
-        all_gold += held
-        all_pred += pred
+        if args.cv_keep:  # the fold's model as a model directory (rules can then be judged on CV)
+            keep = Path(args.cv_keep) / f"fold{f}"
+            keep.mkdir(parents=True, exist_ok=True)
+            shutil.copyfile(tmp, keep / "model.crfsuite")
+            shutil.copyfile(out_dir / "lexicon.tsv.gz", keep / "lexicon.tsv.gz")
+            shutil.copyfile(FEATURE_WORDS_SOURCE, keep / FEATURE_WORDS_FILE)
+            fold_gaz = {"train": rest_gaz, "news": news, "doc_context": bool(dsents), "lex_feats": list(lf)}
+            (keep / "gazetteer.json").write_text(
+                json.dumps(fold_gaz, ensure_ascii=False) + "\n", encoding="utf-8"
+            )
+        fold_tally = corpus.evaluate(production(tagger), held)
+        for c in ("tp", "fp", "fn"):
+            getattr(pooled, c).update(getattr(fold_tally, c))
+        fold = fold_tally.scores()
+        per_fold.append(fold["ALL"]["F1"])
+        scores = " ".join(f"{t} {fold[t]['F1']:.3f}" for t in (*ENTITY_TYPES, "ALL"))
+        print(f"fold {f}: {scores}", flush=True)
     tmp.unlink()
     if args.stack:
         tmp_stack.unlink()
-    print(f"\n== blocked {k}-fold CV, pooled (crf+propagation+rules)\n{fmt(score(all_gold, all_pred))}")
+    res = pooled.scores()
+    print(f"\n== blocked {k}-fold CV over the development part, pooled (production path)\n{fmt(res)}")
+    print("per fold ALL F1: " + ", ".join(f"{x:.4f}" for x in per_fold))
+    if args.cv_out:
+        Path(args.cv_out).write_text(json.dumps({"pooled": res, "per_fold_F1": per_fold}, indent=1) + "\n")
+
+
+_TOPICS = None
+
+
+def extra_training(args, anercorp: list[corpus.Sentence]) -> list[corpus.Sentence]:  # type: ignore[no-untyped-def]
+    """NewsFANE's training part in ANERcorp's conventions (``--newsfane 1``), else nothing; the
+    MISC words come from ``anercorp`` (the ANERcorp sentences this model trains on)."""
+    if not args.newsfane:
+        return []
+    raw = corpus.read_conll(Path(args.data_dir) / "ner/newsfane_train.conll")
+    misc: frozenset[str] = frozenset()
+    if args.newsfane_misc:  # words mostly MISC in the ANERcorp sentences trained on
+        counts: dict[str, Counter] = defaultdict(Counter)
+        for s in anercorp:
+            for tok, tag in s:
+                counts[feat_norm(tok)][tag[2:] if tag != "O" else "O"] += 1
+        misc = frozenset(
+            w for w, c in counts.items() if c["MISC"] >= 2 and c["MISC"] >= 0.6 * sum(c.values())
+        )
+    return corpus.newsfane_to_anercorp(raw, misc)
+
+
+def production(tagger: NerTagger):  # type: ignore[no-untyped-def]
+    """The enricher as deployed, around a given tagger (evaluation goes through ``enrich``)."""
+    global _TOPICS
+    from enricher.enrich import ArticleEnricher
+    from enricher.topics import DEFAULT_MODEL_DIR as TOPICS_DIR
+    from enricher.topics import TopicClassifier
+
+    if _TOPICS is None:
+        _TOPICS = TopicClassifier(TOPICS_DIR).load()
+    return ArticleEnricher(tagger, _TOPICS, ner_version="eval", topics_version="eval")
 
 
 def lex_feats_of(args) -> tuple[str, ...]:
@@ -614,7 +621,6 @@ def main() -> None:
     ap = argparse.ArgumentParser(description=__doc__, formatter_class=argparse.RawDescriptionHelpFormatter)
     ap.add_argument("--data-dir", default=str(REPO.parent / "shared" / "data"))
     ap.add_argument("--out-dir", default=str(MODEL_DIR))
-    ap.add_argument("--dev-frac", type=float, default=0.10)
     ap.add_argument("--c1", type=float, default=0.05)
     ap.add_argument("--c2", type=float, default=0.05)
     ap.add_argument("--iters", type=int, default=150)
@@ -682,6 +688,25 @@ def main() -> None:
         help="extra lexicon column families: h = hierarchical w2v classes (on), v = large-window w2v "
         "(needs a lexicon made with --big-window); e.g. h,v",
     )
+    ap.add_argument(
+        "--newsfane",
+        type=int,
+        default=0,
+        help="1 = add NewsFANE's training part (clitics re-joined, group MISC -> O) to the training data",
+    )
+    ap.add_argument(
+        "--cv-keep",
+        default="",
+        help="with --cv-folds: keep each fold's model under DIR/fold<k>/ (eval_ner.py --part cv)",
+    )
+    ap.add_argument(
+        "--newsfane-misc",
+        type=int,
+        default=1,
+        help="1 = NewsFANE's O words that ANERcorp tags MISC become MISC",
+    )
+    ap.add_argument("--cv-only", default="", help="with --cv-folds: run only these folds (e.g. 2,3,4)")
+    ap.add_argument("--cv-out", default="", help="with --cv-folds: write the pooled CV scores here (JSON)")
     ap.add_argument("--model-name", default="model.crfsuite", help="(experiments) write the CRF here")
     args = ap.parse_args()
     random.seed(args.seed)
@@ -691,9 +716,12 @@ def main() -> None:
     lex = Lexicon.load(out_dir / "lexicon.tsv.gz")
     if not lex.rows:
         sys.exit(f"no lexicon at {out_dir / 'lexicon.tsv.gz'}: run scripts/train_word_clusters.py first")
-    sents = read_conll(Path(args.data_dir) / "ner/train.conll")
-    cut = int(len(sents) * (1 - args.dev_frac))
-    train, dev = sents[:cut], sents[cut:]
+    parts = corpus.splits(corpus.read_conll(Path(args.data_dir) / "ner/train.conll"))
+    train, dev = parts["train"], parts["dev"]  # the frozen test (last sixth) is never read here
+    extra = extra_training(args, train)
+    if extra:
+        print(f"extra training sentences (NewsFANE, ANERcorp conventions): {len(extra)}")
+    train = train + extra
     print(
         f"sentences: train {len(train)} ({sum(map(len, train))} tok), "
         f"dev {len(dev)} ({sum(map(len, dev))} tok)"
@@ -734,19 +762,19 @@ def main() -> None:
         return emb_gazetteer(gaz, nbrs, lex, args.emb_k, seeds=seed_labels(part, lex), rounds=args.emb_rounds)
 
     if args.cv_folds:
-        blocked_cv(sents, lex, args, out_dir, news, emb_of)
+        blocked_cv(parts["development"], lex, args, out_dir, news, emb_of)
         return
 
     autos, auto_full = None, {}
     tmp_base = out_dir / "base.tmp.crfsuite"
     if args.self_train_tokens > 0:
-        corpus = read_unlabelled(Path(args.data_dir), args.self_train_tokens)
+        unlabelled = read_unlabelled(Path(args.data_dir), args.self_train_tokens)
         halves = [[s for i, s in enumerate(train) if i % 2 != k] for k in (0, 1)]
-        autos = [base_model_auto(h, lex, corpus, args, tmp_base) for h in halves]
-        auto_full = base_model_auto(train, lex, corpus, args, tmp_base)
+        autos = [base_model_auto(h, lex, unlabelled, args, tmp_base) for h in halves]
+        auto_full = base_model_auto(train, lex, unlabelled, args, tmp_base)
         print(
             f"self-training gazetteers: {[len(a) for a in autos]} / full {len(auto_full)} "
-            f"from {sum(map(len, corpus))} unlabelled tokens ({time.time() - t0:.0f}s)"
+            f"from {sum(map(len, unlabelled))} unlabelled tokens ({time.time() - t0:.0f}s)"
         )
     dsents = args.doc_sents if args.doc_context else 0
     X = featurise_jackknife(train, lex, args.folds, autos, news, dsents, emb_of, lf)
@@ -782,7 +810,15 @@ def main() -> None:
 
     tagger = new_tagger()
     report = {
-        "split": {"train_sentences": len(train), "dev_sentences": len(dev), "dev_frac": args.dev_frac},
+        "split": {
+            "definition": "enricher/ner/corpus.py (D10): frozen test = last sixth of train.conll "
+            "(never read by training); dev = last 10 % of the development part (first 5/6); "
+            "train = the rest",
+            "train_sentences": len(train),
+            "dev_sentences": len(dev),
+            "newsfane_sentences": len(extra),
+        },
+        "dev_note": "dev scores: production path (ArticleEnricher.enrich, 10-sentence documents)",
         "params": vars(args)
         | {
             "data_dir": "shared/data",
@@ -796,17 +832,12 @@ def main() -> None:
         ("crf+propagation", False, True),
         ("crf+propagation+rules", True, True),
     ):
-        pred = []
-        for i in range(0, len(dev_toks), args.doc_sents):  # pseudo-documents of consecutive sentences
-            pred += [
-                t
-                for t, _ in tagger.tag_sentences(
-                    dev_toks[i : i + args.doc_sents], rules=rules, propagate=prop
-                )
-            ]
-        res = score(dev, pred)
+        tagger.rules = rules
+        tagger.propagation = prop
+        res = corpus.evaluate(production(tagger), dev).scores()  # documents of 10 sentences, enrich()
         report[name] = res
         print(f"\n== dev ({name})\n{fmt(res)}")
+    tagger.rules, tagger.propagation = True, True
     # speed on dev tokens, 1 core: features + CRF + marginals + rules + propagation
     fresh = new_tagger()
 
@@ -828,6 +859,8 @@ def main() -> None:
         "emb": emb,
         "lex_feats": list(lf),
     }
+    # the trigger word lists the features were computed with, frozen into the artifact (hashed with it)
+    shutil.copyfile(FEATURE_WORDS_SOURCE, out_dir / FEATURE_WORDS_FILE)
     (out_dir / "gazetteer.json").write_text(
         json.dumps(final_gaz, ensure_ascii=False, indent=0) + "\n", encoding="utf-8"
     )

@@ -96,7 +96,7 @@ class ArticleEnricher:
             EntitySummary.model_validate(
                 {
                     "type": e.type,
-                    "name": e.surfaces[0] if e.surfaces else e.normalized,
+                    "name": e.display or e.normalized,  # clitic-free: بيروت, not وبيروت
                     "normalized": e.normalized,
                     "count": e.count,
                     "confidence": round(e.confidence, 4),

@@ -14,8 +14,9 @@ import numpy as np
 import pycrfsuite
 import pytest
 
-from enricher.crf_decode import CrfModel
 from enricher.ner import DEFAULT_MODEL_DIR, NerTagger
+from enricher.ner.crf_decode import CrfModel
+from enricher.ner.tokens import sentences
 
 WORDS = ["زيد", "عمرو", "في", "القاهرة", "عمان", "وزارة", "الخارجية", "قال", "إن", "اليوم"]
 TAGS = {
@@ -103,7 +104,7 @@ def test_shipped_tagger_numpy_path_equals_crfsuite_path() -> None:
         "وقال بلينكن إن الولايات المتحدة تدعم جهود الأمم المتحدة. وأكدت وزارة الخارجية المصرية ذلك.",
         "فاز نادي الأهلي على الزمالك بهدفين.",
     ]
-    sents = [[t for t, _, _ in s] for text in doc for s in tagger._sentences(text)]
+    sents = [[t for t, _, _ in s] for text in doc for s in sentences(text)]
     fast = tagger.tag_sentences(sents)
     tagger.crfsuite_decoding = True
     slow = tagger.tag_sentences(sents)

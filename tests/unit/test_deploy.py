@@ -10,6 +10,7 @@ classes, deploy/versions.env and the metrics the services define.
 
 from __future__ import annotations
 
+import fnmatch
 import functools
 import json
 import os
@@ -382,7 +383,24 @@ def test_models_reach_the_image_once() -> None:
     assert not [c for c in copies if "services" in c or "models" in c], copies
     assert sum("--from=build" in c for c in copies) == 1
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["tool"]["setuptools"]["package-data"]["enricher"] == ["models/*/*"]
+    assert pyproject["tool"]["setuptools"]["package-data"]["enricher"] == ["models/*/*", "ner/data/*"]
+
+
+def test_every_data_file_of_a_package_is_installed_with_it() -> None:
+    """A non-editable install (the image) gets only what package-data names: every file a package
+    reads (models, the tagger's word lists and rules) must match one of its patterns."""
+    pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
+    patterns = pyproject["tool"]["setuptools"]["package-data"]
+    missing = []
+    for package in sorted(p.name for p in (ROOT / "services").iterdir() if (p / "__init__.py").exists()):
+        base = ROOT / "services" / package
+        for path in base.rglob("*"):
+            if not path.is_file() or path.suffix in {".py", ".pyc", ".typed"} or "__pycache__" in path.parts:
+                continue
+            rel = path.relative_to(base).as_posix()
+            if not any(fnmatch.fnmatch(rel, pattern) for pattern in patterns.get(package, [])):
+                missing.append(f"{package}/{rel}")
+    assert missing == []
 
 
 def test_build_backend_supports_the_pep_639_licence_string() -> None:
