@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import asyncio
+import contextlib
 import json
 import logging
 import signal
@@ -149,6 +150,9 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
             log.info("stopping", extra={"budget_s": settings.shutdown_timeout_s})
             work.cancel()
             await asyncio.wait({work}, timeout=settings.shutdown_timeout_s / 2)
+            if work.done():  # retrieve the cancellation: no "exception was never retrieved" at exit
+                with contextlib.suppress(asyncio.CancelledError, Exception):
+                    work.result()
     finally:
         for task in (beat, stopping):
             task.cancel()

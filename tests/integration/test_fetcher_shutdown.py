@@ -103,6 +103,7 @@ def test_sigterm_during_a_slow_drip_fetch_exits_within_10_s_with_code_0(
     print(f"SIGTERM to exit: {took:.2f} s")
     assert proc.returncode == 0, err[-4000:]
     assert took < 10.0, f"exit took {took:.1f} s"
+    assert "never retrieved" not in err and "Traceback" not in err, err[-4000:]  # a clean exit
     assert drip.hung_up.wait(5)  # the in-flight fetch was cancelled, its connection closed
     totals = [json.loads(line) for line in out.splitlines() if line.startswith("{")]
     assert totals[-1]["source"] == "total" and totals[-1]["published"] == 0
