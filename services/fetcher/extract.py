@@ -21,7 +21,6 @@ Pages with nothing to extract raise :class:`akhbar.errors.ExtractionError`, whos
 from __future__ import annotations
 
 import copy
-import json
 import re
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass
@@ -39,6 +38,10 @@ from akhbar.errors import ExtractionError
 from akhbar.messages import Provenance
 from fetcher.charset import decode_body
 from fetcher.dates import find_date, parse_date
+from fetcher.page_meta import first as _first
+from fetcher.page_meta import jsonld_article as _jsonld_article
+from fetcher.page_meta import ld_text as _ld_text
+from fetcher.page_meta import meta as _meta
 from fetcher.provenance import is_disclaimer, parse_attribution
 from fetcher.urls import canonicalize_url
 
@@ -62,21 +65,6 @@ _TRAFILATURA_OPTIONS = Extractor(
     with_metadata=False,
 )
 
-_ARTICLE_TYPES = {
-    "newsarticle",
-    "article",
-    "reportagenewsarticle",
-    "analysisnewsarticle",
-    "opinionnewsarticle",
-    "backgroundnewsarticle",
-    "reviewnewsarticle",
-    "blogposting",
-    "livebloggposting",
-    "liveblogposting",
-    "scholarlyarticle",
-    "report",
-    "webpage",
-}
 _OTHER_PUBLISHED_META = (
     "og:published_time",
     "article:published",
@@ -278,74 +266,6 @@ def _parse_tree(text: str, url: str) -> lxml.html.HtmlElement:
     except (etree.ParserError, ValueError) as err:
         raise ExtractionError(f"unparseable HTML: {err}", url=url) from err
     return tree
-
-
-def _meta(tree: lxml.html.HtmlElement) -> dict[str, list[str]]:
-    found: dict[str, list[str]] = {}
-    for el in tree.iter("meta"):
-        content = el.get("content")
-        if content is None or not content.strip():
-            continue
-        for attr in ("property", "name", "itemprop", "http-equiv"):
-            key = el.get(attr)
-            if key:
-                found.setdefault(key.strip().lower(), []).append(content.strip())
-    return found
-
-
-def _first(meta: dict[str, list[str]], *keys: str) -> tuple[str, str] | None:
-    for key in keys:
-        values = meta.get(key)
-        if values:
-            return key, values[0]
-    return None
-
-
-def _jsonld_objects(data: Any) -> Iterator[dict[str, Any]]:
-    if isinstance(data, list):
-        for item in data:
-            yield from _jsonld_objects(item)
-    elif isinstance(data, dict):
-        yield data
-        graph = data.get("@graph")
-        if graph is not None:
-            yield from _jsonld_objects(graph)
-
-
-def _jsonld_article(tree: lxml.html.HtmlElement) -> dict[str, Any]:
-    best: dict[str, Any] = {}
-    for script in tree.iter("script"):
-        if (script.get("type") or "").strip().lower() != "application/ld+json" or not script.text:
-            continue
-        raw = script.text.strip().removeprefix("<![CDATA[").removesuffix("]]>")
-        try:
-            data = json.loads(raw)
-        except ValueError:
-            continue
-        for obj in _jsonld_objects(data):
-            kind = obj.get("@type")
-            kinds = {k.lower() for k in (kind if isinstance(kind, list) else [kind]) if isinstance(k, str)}
-            if kinds & _ARTICLE_TYPES and ("headline" in obj or "datePublished" in obj):
-                if "webpage" in kinds and best:
-                    continue
-                best = obj
-                if "webpage" not in kinds:
-                    return best
-    return best
-
-
-def _ld_text(value: Any) -> list[str]:
-    """Names/strings from a JSON-LD value that may be a string, an object or a list of either."""
-    if isinstance(value, str):
-        return [value]
-    if isinstance(value, dict):
-        for key in ("name", "url", "@id"):
-            if isinstance(value.get(key), str):
-                return [value[key]]
-        return []
-    if isinstance(value, list):
-        return [s for item in value for s in _ld_text(item)]
-    return []
 
 
 def _class_id(el: lxml.html.HtmlElement) -> str:
