@@ -17,7 +17,7 @@ help:
 	@echo "                  everything else: .venv/bin/akhbar --help"
 	@echo "make lint         ruff + mypy"
 	@echo "make train-ner    retrain the NER model      make train-topics  retrain the topic model"
-	@echo "make bench        run the benchmarks in bench/"
+	@echo "make bench        every benchmark on a stack of its own → bench/results/README.md (QUICK=1: ≤ 5 min)"
 	@echo "make faults       fault-injection suite       make scale  scale-out on a 3-broker + 2-node ES cluster"
 
 $(STAMP): pyproject.toml constraints.txt
@@ -61,6 +61,17 @@ status: $(STAMP)  ## topics, lag, dead letters, indices, aliases, model versions
 
 lock: $(STAMP)
 	$(PY) -m pip freeze --exclude-editable | grep -v '^akhbar' > constraints.txt
+
+BENCH_STAMP := $(VENV)/.installed-bench
+
+$(BENCH_STAMP): $(STAMP)
+	$(PY) -m pip install -q -c constraints.txt -e '.[dev,bench]'
+	@touch $@
+
+# freshness at fixed loads and saturation, each stage beside its limit, memory, plots; its own stack
+# (.stack-bench, ports 29092/29093/29200/29300; BENCH_* variables in scripts/bench.sh), ≤ 20 min
+bench: $(BENCH_STAMP)
+	QUICK=$(QUICK) scripts/bench.sh
 
 TRAIN_STAMP := $(VENV)/.installed-train
 NER_DATA_DIR ?= ../shared/data

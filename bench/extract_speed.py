@@ -28,12 +28,12 @@ FIXTURES = ROOT / "tests" / "fixtures"
 BASE = "http://fixture.invalid"
 
 
-def main() -> int:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--total", type=int, default=2000, help="extractions per side")
-    args = parser.parse_args()
+Page = tuple[bytes, str, str | None, str | None]  # body, url, content type, site time zone
+
+
+def fixture_pages() -> tuple[list[Page], datetime]:
+    """The hand-checked fixture pages (tests/fixtures/gold.json) and the gold set's "now"."""
     gold = json.loads((FIXTURES / "gold.json").read_text(encoding="utf-8"))
-    now = datetime.fromisoformat(gold["now"])
     pages = [
         (
             (FIXTURES / "site" / p["path"]).read_bytes().replace(b"{base}", BASE.encode()),
@@ -43,7 +43,12 @@ def main() -> int:
         )
         for p in gold["pages"]
     ]
-    rounds = max(1, args.total // len(pages))
+    return pages, datetime.fromisoformat(gold["now"])
+
+
+def measure(pages: list[Page], total: int, now: datetime | None = None) -> dict[str, dict[str, float]]:
+    """CPU seconds and pages/s/core of each side over ``total`` extractions of ``pages``."""
+    rounds = max(1, total // len(pages))
     n = rounds * len(pages)
 
     def ours() -> None:
@@ -75,7 +80,20 @@ def main() -> int:
             start = time.process_time()
             fn()
             timings[name] += time.process_time() - start
-    rate = {k: n / v for k, v in timings.items()}
+    return {
+        k: {"pages": n, "cpu_s": round(v, 3), "pages_per_cpu_s": round(n / v, 1)} for k, v in timings.items()
+    }
+
+
+def main() -> int:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--total", type=int, default=2000, help="extractions per side")
+    args = parser.parse_args()
+    pages, now = fixture_pages()
+    result = measure(pages, args.total, now)
+    n = result["extract_article"]["pages"]
+    timings = {k: v["cpu_s"] for k, v in result.items()}
+    rate = {k: v["pages_per_cpu_s"] for k, v in result.items()}
     print(f"pages: {len(pages)} distinct, {n} extractions per side, CPU time of one process (one core)")
     for name in timings:
         print(f"{name:22} {timings[name]:7.2f} s  {rate[name]:8.1f} pages/s/core")

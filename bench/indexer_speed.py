@@ -148,6 +148,40 @@ def cleanup(es: Elasticsearch, prefixes: list[str], topics: list[str], kafka: st
         admin.close()
 
 
+def compare(
+    kafka: str, es_url: str, articles: list[EnrichedArticle], *, batch: int = 500, partitions: int = 3
+) -> dict[str, Any]:
+    """docs/s of raw ``helpers.bulk`` (mean of a run before and after) and of the real indexer."""
+    args = argparse.Namespace(kafka=kafka, es=es_url, batch=batch, partitions=partitions)
+    run = f"bench-speed-{uuid.uuid4().hex[:8]}"
+    topic = f"{run}.enriched"
+    es = Elasticsearch(es_url, request_timeout=120)
+    prefixes = [f"{run}-raw1", f"{run}-indexer", f"{run}-raw2"]
+    s_raw1, s_idx, s_raw2 = (_settings(args, p, topic) for p in prefixes)
+    try:
+        ensure_topics(s_idx, [topic, s_idx.topic_dlq_indexer])
+        producer = make_producer(s_idx, client_id="bench-producer")
+        for a in articles:
+            producer.send(topic, key=a.id.encode(), value=encode(a))
+        producer.flush()
+        producer.close()
+        raw1 = raw_bulk(es, s_raw1, articles, batch)
+        idx = through_indexer(es, s_idx, len(articles))
+        raw2 = raw_bulk(es, s_raw2, articles, batch)
+    finally:
+        cleanup(es, prefixes, [topic, s_idx.topic_dlq_indexer], kafka)
+    n = len(articles)
+    raw_rate = n / ((raw1 + raw2) / 2)
+    return {
+        "docs": n,
+        "mean_kb": round(sum(len(a.title.encode()) + len(a.body.encode()) for a in articles) / n / 1000, 2),
+        "raw_bulk_docs_per_s": round(raw_rate, 1),
+        "raw_bulk_runs_docs_per_s": [round(n / raw1, 1), round(n / raw2, 1)],
+        "indexer_docs_per_s": round(n / idx, 1),
+        "ratio": round(n / idx / raw_rate, 3),
+    }
+
+
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--docs", type=int, default=4000, help="articles per side")
@@ -159,36 +193,17 @@ def main() -> int:
     parser.add_argument("--es", default=defaults.elasticsearch_url)
     parser.add_argument("--kafka", default=defaults.kafka_bootstrap_servers)
     args = parser.parse_args()
-
-    run = f"bench-speed-{uuid.uuid4().hex[:8]}"
-    topic = f"{run}.enriched"
     articles = make_articles(args.corpus, args.docs, args.seed)
-    sizes = [len(a.title.encode()) + len(a.body.encode()) for a in articles]
-    es = Elasticsearch(args.es, request_timeout=120)
-    prefixes = [f"{run}-raw1", f"{run}-indexer", f"{run}-raw2"]
-    s_raw1, s_idx, s_raw2 = (_settings(args, p, topic) for p in prefixes)
-    try:
-        ensure_topics(s_idx, [topic, s_idx.topic_dlq_indexer])
-        producer = make_producer(s_idx, client_id="bench-producer")
-        for a in articles:
-            producer.send(topic, key=a.id.encode(), value=encode(a))
-        producer.flush()
-        producer.close()
-        raw1 = raw_bulk(es, s_raw1, articles, args.batch)
-        idx = through_indexer(es, s_idx, len(articles))
-        raw2 = raw_bulk(es, s_raw2, articles, args.batch)
-    finally:
-        cleanup(es, prefixes, [topic, s_idx.topic_dlq_indexer], args.kafka)
-    n = len(articles)
-    raw_rate = n / ((raw1 + raw2) / 2)
-    idx_rate = n / idx
-    mb = sum(sizes) / 1e6
-    print(f"{n} articles, mean {sum(sizes) / n / 1000:.1f} KB (title + body), batch {args.batch}")
+    r = compare(args.kafka, args.es, articles, batch=args.batch, partitions=args.partitions)
+    n, raw_rate, idx_rate = r["docs"], r["raw_bulk_docs_per_s"], r["indexer_docs_per_s"]
+    mb = n * r["mean_kb"] / 1000
+    runs = r["raw_bulk_runs_docs_per_s"]
+    print(f"{n} articles, mean {r['mean_kb']:.1f} KB (title + body), batch {args.batch}")
     print(f"{'path':<34} {'docs/s':>8} {'MB/s':>6}")
     print(f"{'raw helpers.bulk (mean of 2 runs)':<34} {raw_rate:>8.0f} {mb / (n / raw_rate):>6.2f}")
-    print(f"  runs: {n / raw1:.0f} and {n / raw2:.0f} docs/s")
-    print(f"{'BatchIndexer (Kafka → ES)':<34} {idx_rate:>8.0f} {mb / idx:>6.2f}")
-    print(f"ratio indexer / raw = {idx_rate / raw_rate:.2f}x (goal ≥ 0.8x)")
+    print(f"  runs: {runs[0]:.0f} and {runs[1]:.0f} docs/s")
+    print(f"{'BatchIndexer (Kafka → ES)':<34} {idx_rate:>8.0f} {mb / (n / idx_rate):>6.2f}")
+    print(f"ratio indexer / raw = {r['ratio']:.2f}x (goal ≥ 0.8x)")
     print(f"rerun: .venv/bin/python bench/indexer_speed.py --docs {args.docs} --batch {args.batch}")
     return 0
 
