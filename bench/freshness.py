@@ -43,6 +43,7 @@ PROBE_PERIOD_S = 0.2
 SAMPLE_PERIOD_S = 1.0
 SOURCES = 4  # feeds /feed/<k>-of-4.rss, one source each, polled side by side like separate sites
 CLK_TCK = os.sysconf("SC_CLK_TCK")
+SPANS = ("feed→fetched", "fetched→raw", "raw→enriched", "enriched→searchable")
 
 
 def proc_cpu_s(pid: int) -> float:
@@ -95,6 +96,12 @@ class PhasedSite(StreamSite):
     def __init__(self, *, seed: int, window: int) -> None:
         super().__init__(n=0, rate_per_s=1.0, seed=seed, window=window)
         self.phases: list[Phase] = []
+        self.page_seconds: list[float] = []  # the site's own time to answer each page (server side)
+
+    def _article(self, h: Any, i: int) -> None:
+        started = time.perf_counter()
+        super()._article(h, i)
+        self.page_seconds.append(time.perf_counter() - started)
 
     def start_phase(self, label: str, rate: float, count: int) -> Phase:
         first = sum(p.count for p in self.phases)
@@ -263,13 +270,21 @@ class PhaseResult:
     step: dict[str, Any]
     cpu_s: dict[str, float] = field(default_factory=dict)  # CPU seconds per process over the phase
     latencies: list[float] = field(default_factory=list)
+    after_fetch_latencies: list[float] = field(default_factory=list)
 
 
 class FreshnessRun:
     """One pipeline, one site; ``phase()`` offers a load and measures it; ``close()`` stops everything."""
 
     def __init__(
-        self, *, kafka: str, es_url: str, work: Path, names: Names, extra_pids: dict[str, int]
+        self,
+        *,
+        kafka: str,
+        es_url: str,
+        work: Path,
+        names: Names,
+        extra_pids: dict[str, int],
+        service_env: dict[str, str] | None = None,
     ) -> None:
         self.kafka, self.names, self.work = kafka, names, work
         self.es = Elasticsearch(es_url, request_timeout=30, retry_on_timeout=False, max_retries=0)
@@ -290,6 +305,7 @@ class FreshnessRun:
             extra_env={
                 "AKHBAR_MAX_BATCH_TIME_MS": "1000",
                 "AKHBAR_PER_HOST_CONCURRENCY": str(2 * SOURCES),
+                **(service_env or {}),  # BENCH_ENV: a setting tried against the shipped one
             },
         )
         self.extra_pids = extra_pids
@@ -309,7 +325,9 @@ class FreshnessRun:
         self.probe = Probe(self.es, self.names.prefix, self.site)
         self.probe.start()
         self.pipeline.wait(lambda: 0 in self.probe.visible_at, 120, "the warm-up article searchable")  # type: ignore[union-attr]
-        self.sampler = Sampler(self.kafka, self.names, self.site, self.probe, {**pids, **self.extra_pids})
+        # this process too: it serves the site and runs the probe, on the same two cores
+        pids |= {**self.extra_pids, "bench (site, probe)": os.getpid()}
+        self.sampler = Sampler(self.kafka, self.names, self.site, self.probe, pids)
         self.sampler.start()
         return time.monotonic() - started
 
@@ -337,6 +355,7 @@ class FreshnessRun:
             rate,
             [(s.t, s.released - s.visible) for s in span],
             [(s.t, s.visible) for s in span],
+            POLL_S,
         )
         result = PhaseResult(
             label=label,
@@ -350,31 +369,30 @@ class FreshnessRun:
             missing=p.count - len(lat),
             step={
                 "backlog_growth": round(step.backlog_growth, 2),
+                "tolerance": round(step.tolerance, 2),
                 "throughput": round(step.throughput, 1),
                 "sustained": step.sustained(),
             },
             cpu_s={k: round(cpu1.get(k, 0.0) - v, 2) for k, v in cpu0.items()},
             latencies=[round(x, 3) for x in lat],
+            after_fetch_latencies=[round(x, 3) for x in after],
         )
         self.phases.append(result)
         return result
 
-    def stage_times(self) -> dict[str, dict[str, float]]:
-        """Where the time goes, per article, from the records' own timestamps.
+    def stage_times(self) -> dict[str, dict[str, dict[str, float]]]:
+        """Where the time goes, per offered load and span, from the records' own timestamps.
 
-        feed → fetched: the poll wait, the feed and the page fetch; fetched → raw: extraction and
-        the produce (linger); raw → enriched: the enricher's batch wait and work; enriched →
-        searchable: the indexer's batch wait, the bulk and the refresh (and the probe's period).
+        feed → fetched: the poll wait, the feed and the page fetch; fetched → raw: the publish;
+        raw → enriched: the enricher's batch wait and work; enriched → searchable: the indexer's
+        batch wait, the bulk and the refresh (and the probe's period).
         """
         raw_ts = {r.key: r.timestamp / 1000 for r in read_topic_to_end(self.kafka, self.names.raw, 60)}
         enr_ts = {r.key: r.timestamp / 1000 for r in read_topic_to_end(self.kafka, self.names.enriched, 60)}
         assert self.probe is not None
-        parts: dict[str, list[float]] = {
-            k: [] for k in ("feed→fetched", "fetched→raw", "raw→enriched", "enriched→searchable")
-        }
+        out: dict[str, dict[str, dict[str, float]]] = {}
         for phase in self.phases:
-            if not phase.label.endswith("/s"):
-                continue
+            parts: dict[str, list[float]] = {span: [] for span in SPANS}
             first = next(p for p in self.site.phases if p.label == phase.label).first
             for i in range(first, first + phase.count):
                 key = url_id(self.site.base + self.site.article_path(i)).encode()
@@ -385,13 +403,13 @@ class FreshnessRun:
                     or key not in enr_ts
                 ):
                     continue
-                released = self.site.release_time(i)
                 fetched = self.probe.fetched_at[i]
-                parts["feed→fetched"].append(fetched - released)
+                parts["feed→fetched"].append(fetched - self.site.release_time(i))
                 parts["fetched→raw"].append(raw_ts[key] - fetched)
                 parts["raw→enriched"].append(enr_ts[key] - raw_ts[key])
                 parts["enriched→searchable"].append(self.probe.visible_at[i] - enr_ts[key])
-        return {k: stats.latency_summary(v) for k, v in parts.items()}
+            out[phase.label] = {k: stats.latency_summary(v) for k, v in parts.items()}
+        return out
 
     def series(self) -> list[dict[str, Any]]:
         assert self.sampler is not None

@@ -36,7 +36,7 @@ from tests.faults.harness import cleanup  # noqa: E402
 from tests.faults.procs import Names  # noqa: E402
 from tests.faults.stack import Stack, StackError  # noqa: E402
 
-from . import freshness, report, stages  # noqa: E402
+from . import freshness, report, stages, stats  # noqa: E402
 
 
 class Plan:
@@ -44,22 +44,28 @@ class Plan:
 
     def __init__(self, quick: bool) -> None:
         self.quick = quick
-        self.loads = [(5.0, 30.0), (20.0, 30.0)] if quick else [(5.0, 60.0), (20.0, 90.0), (50.0, 60.0)]
+        self.loads = [(5.0, 40.0), (20.0, 40.0)] if quick else [(5.0, 60.0), (20.0, 90.0), (50.0, 60.0)]
         self.drain_s = 30.0 if quick else 60.0
-        self.ramp_s = 45.0
+        self.ramp_s = 60.0
         self.ramp_steps = 0 if quick else 3
-        self.faust_n, self.faust_warmup = (600, 200) if quick else (3000, 1000)
+        self.faust_n, self.faust_warmup = (750, 250) if quick else (3000, 1000)
         self.breakdown_n, self.breakdown_warmup = (300, 100) if quick else (1500, 500)
         self.indexer_docs = 800 if quick else 4000
         self.extract_total = 300 if quick else 2000
+        self.store_docs = 1000 if quick else 4000
 
-    def ramp(self, sustained_top: float) -> list[float]:
-        """Rates above the highest sustained fixed load, 1.4× apart."""
-        rates, rate = [], sustained_top
+    def ramp(self, sustained_top: float, failed: float | None) -> list[float]:
+        """The saturation search: rates above the highest sustained fixed load, 1.4× apart; or,
+        when a fixed load was not sustained, evenly between the two (rounded to 5/s)."""
+        if failed is not None:
+            gap = (failed - sustained_top) / (self.ramp_steps + 1)
+            rates = [round((sustained_top + gap * (k + 1)) / 5) * 5 for k in range(self.ramp_steps)]
+            return sorted({float(r) for r in rates if sustained_top < r < failed})
+        out, rate = [], sustained_top
         for _ in range(self.ramp_steps):
-            rate = round(rate * 1.4 / 5) * 5 or rate + 5
-            rates.append(float(rate))
-        return rates
+            rate = round(rate * 1.4 / 5) * 5
+            out.append(float(rate))
+        return out
 
 
 class Progress:
@@ -130,6 +136,17 @@ def _terminate(signum: int, frame: Any) -> None:
     raise SystemExit(128 + signum)  # run the finally blocks: stop the services and the site
 
 
+def service_env(spec: str) -> dict[str, str]:
+    """BENCH_ENV="AKHBAR_MAX_BATCH_TIME_MS=250 AKHBAR_BATCH_WITHIN_S=0.2": settings for the services."""
+    out = {}
+    for item in spec.split():
+        key, sep, value = item.partition("=")
+        if not sep or not key.startswith("AKHBAR_"):
+            raise SystemExit(f"BENCH_ENV: {item!r} is not AKHBAR_NAME=value")
+        out[key] = value
+    return out
+
+
 def main() -> int:
     signal.signal(signal.SIGTERM, _terminate)
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
@@ -140,7 +157,8 @@ def main() -> int:
     kafka = os.environ.get("KAFKA_BOOTSTRAP_SERVERS", "127.0.0.1:9092")
     es_url = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
     plan = Plan(args.quick)
-    progress = Progress(len(plan.loads) + plan.ramp_steps + 9)
+    env = service_env(os.environ.get("BENCH_ENV", ""))
+    progress = Progress(len(plan.loads) + plan.ramp_steps + 10)
     started = time.monotonic()
     es = Elasticsearch(es_url, request_timeout=60)
     facts = machine(es)
@@ -152,11 +170,16 @@ def main() -> int:
         "command": args.command or ("make bench QUICK=1" if args.quick else "make bench"),
         "started": datetime.now(UTC).strftime("%Y-%m-%d %H:%M UTC"),
         "machine": facts,
-        "settings": {"poll_interval_s": freshness.POLL_S},
+        "settings": {"poll_interval_s": freshness.POLL_S, "service_env": env, "sources": freshness.SOURCES},
         "stages": {},
     }
     run = freshness.FreshnessRun(
-        kafka=kafka, es_url=es_url, work=work, names=names, extra_pids=stack_pids(kafka, es_url)
+        kafka=kafka,
+        es_url=es_url,
+        work=work,
+        names=names,
+        extra_pids=stack_pids(kafka, es_url),
+        service_env=env,
     )
     try:
         startup = run.start()
@@ -168,9 +191,10 @@ def main() -> int:
                 f"{p.label:>6} offered for {seconds:.0f} s: p50 {p.freshness.get('p50')} s, "
                 f"p99 {p.freshness.get('p99')} s, {p.missing} not searchable, sustained {p.step['sustained']}"
             )
-        fixed = run.phases
+        fixed = list(run.phases)
         top = max((p.rate for p in fixed if p.step["sustained"]), default=0.0)
-        ramp = plan.ramp(top) if top >= max(r for r, _ in plan.loads) else []
+        failed = min((p.rate for p in fixed if not p.step["sustained"] and p.rate > top), default=None)
+        ramp = plan.ramp(top, failed) if top > 0 else []
         for rate in ramp:
             p = run.phase(f"ramp {rate:g}/s", rate, plan.ramp_s, plan.drain_s)
             progress(
@@ -187,6 +211,7 @@ def main() -> int:
         results["phases"] = [phase_dict(p) for p in run.phases]
         results["series"] = run.series()
         results["t0"] = run.started_at
+        results["site_page_s"] = stats.latency_summary(run.site.page_seconds)
         with contextlib.suppress(Exception):
             primaries = es.indices.stats(index=names.prefix, metric=["store", "docs"]).body["_all"][
                 "primaries"
@@ -215,6 +240,8 @@ def main() -> int:
             run.site.base, paths, run.site.seed, plan.extract_total
         )
         progress(f"extraction / trafilatura: {results['stages']['extract']['ratio_defaults']}")
+        results["stages"]["store"] = stages.store_per_doc(kafka, es_url, plan.store_docs)
+        progress(f"Elasticsearch store per article of real text: {results['stages']['store']}")
     finally:
         run.close()
         cleanup(es, kafka, names)

@@ -71,10 +71,19 @@ class Step:
     rate: float
     backlog_growth: float  # articles/s the backlog (released − searchable) grew, middle → last third
     throughput: float  # articles/s that became searchable over the last two thirds
+    tolerance: float = 0.5  # the growth still counted as "not growing" (see ``tolerance``)
 
-    def sustained(self, tolerance: float = 0.05, floor: float = 0.5) -> bool:
-        """Lag not growing: the backlog grows by under ``tolerance`` of the rate (or ``floor``/s)."""
-        return self.backlog_growth <= max(floor, tolerance * self.rate)
+    def sustained(self) -> bool:
+        return self.backlog_growth <= self.tolerance
+
+
+def tolerance(rate: float, period_s: float, third_s: float) -> float:
+    """The backlog growth below which a load counts as sustained: 5 % of the rate, at least 0.5/s,
+    and at least what the poll's sawtooth alone can fake. A backlog that rises by ``rate × period``
+    within each poll and falls at the next biases each third's mean by up to half that times
+    ``period / third``, so a growth of up to ``rate × (period / third)²`` is no evidence."""
+    alias = rate * (period_s / third_s) ** 2 if third_s > 0 else math.inf
+    return max(0.5, 0.05 * rate, alias)
 
 
 def thirds(points: Sequence[Point]) -> tuple[list[Point], list[Point], list[Point]]:
@@ -105,13 +114,15 @@ def growth(points: Sequence[Point]) -> float:
     return (sum(v for _, v in last) / len(last) - sum(v for _, v in mid) / len(mid)) / (tl - tm)
 
 
-def step_of(rate: float, backlog: Sequence[Point], visible: Sequence[Point]) -> Step:
-    """A step's verdict from its backlog and searchable-count samples (seconds, count)."""
+def step_of(rate: float, backlog: Sequence[Point], visible: Sequence[Point], period_s: float) -> Step:
+    """A step's verdict from its backlog and searchable-count samples (seconds, count), the feed
+    being polled every ``period_s``."""
     _, mid, last = thirds(visible)
     late = mid + last
     span = late[-1][0] - late[0][0] if late else 0.0
     throughput = (late[-1][1] - late[0][1]) / span if span > 0 else 0.0
-    return Step(rate=rate, backlog_growth=growth(backlog), throughput=throughput)
+    third = (backlog[-1][0] - backlog[0][0]) / 3 if backlog else 0.0
+    return Step(rate, growth(backlog), throughput, tolerance(rate, period_s, third))
 
 
 def saturation(steps: Iterable[Step]) -> float | None:

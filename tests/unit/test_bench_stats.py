@@ -64,18 +64,28 @@ def test_growth_sees_through_the_poll_sawtooth() -> None:
     assert [p[0] for p in last] == [6.0, 7.0, 8.0, 9.0]
 
 
+def test_tolerance_covers_what_the_sawtooth_can_fake() -> None:
+    assert stats.tolerance(5.0, 5.0, 20.0) == 0.5  # the floor: 5 * (5/20)**2 = 0.3125
+    assert stats.tolerance(100.0, 5.0, 50.0) == 5.0  # 5 % of the rate beats 100 * 0.01 = 1
+    assert stats.tolerance(20.0, 5.0, 10.0) == 5.0  # 20 * (5/10)**2: a short step proves little
+    assert stats.tolerance(20.0, 5.0, 0.0) == math.inf
+
+
 def test_step_verdict_and_saturation() -> None:
     visible = [(float(t), 20.0 * t) for t in range(61)]
-    step = stats.step_of(20.0, _sawtooth(0.0), visible)
+    step = stats.step_of(20.0, _sawtooth(0.0), visible, 5.0)
     assert step.throughput == pytest.approx(20.0)
+    assert step.tolerance == 1.25  # 60 s in thirds of 20 s: 20 * (5/20)**2 = 1.25 > 5 % of 20
     assert step.sustained()
-    overloaded = stats.Step(rate=60.0, backlog_growth=25.0, throughput=35.0)
+    growing = stats.step_of(20.0, _sawtooth(3.0), visible, 5.0)
+    assert growing.backlog_growth == pytest.approx(3.0, abs=0.3) and not growing.sustained()
+    overloaded = stats.Step(rate=60.0, backlog_growth=25.0, throughput=35.0, tolerance=3.0)
     assert not overloaded.sustained()
     assert stats.Step(rate=5.0, backlog_growth=0.4, throughput=5.0).sustained()  # under the 0.5/s floor
     steps = [
         stats.Step(5.0, 0.0, 5.0),
         stats.Step(20.0, 0.2, 20.0),
-        stats.Step(50.0, 2.0, 49.0),  # 2.0 ≤ 5 % of 50 = 2.5
+        stats.Step(50.0, 2.0, 49.0, 2.5),
         overloaded,
         stats.Step(80.0, 0.0, 80.0),  # above a failed step: not counted
     ]
@@ -95,7 +105,7 @@ def _results() -> dict:
         "freshness": {"n": 600, "p50": 3.1, "p95": 5.2, "p99": 5.6, "max": 6.0, "mean": 3.2},
         "after_fetch": {"n": 600, "p50": 0.9, "p95": 1.4, "p99": 1.8, "max": 2.0, "mean": 1.0},
         "missing": 0,
-        "step": {"backlog_growth": 0.1, "throughput": 20.0, "sustained": True},
+        "step": {"backlog_growth": 0.1, "tolerance": 1.0, "throughput": 20.0, "sustained": True},
         "cpu_s": {"enricher": 12.0, "fetcher": 3.0},
         "latencies": [3.1] * 600,
     }
@@ -117,7 +127,7 @@ def _results() -> dict:
         },
         "settings": {"poll_interval_s": 5.0},
         "phases": [phase],
-        "stage_times": {"feed→fetched": {"n": 600, "p50": 2.5, "p95": 4.8, "p99": 5.0, "max": 5.1}},
+        "stage_times": {"20/s": {"feed→fetched": {"n": 600, "p50": 2.5, "p95": 4.8, "p99": 5.0, "max": 5.1}}},
         "peak_rss_mb": {"fetcher": 120.5, "enricher": 640.0, "indexer": 90.0},
         "stages": {
             "indexer": {
@@ -126,32 +136,59 @@ def _results() -> dict:
                 "raw_bulk_docs_per_s": 400.0,
                 "indexer_docs_per_s": 380.0,
                 "ratio": 0.95,
-            }
+            },
+            "store": {
+                "articles": 1000,
+                "lucene_docs": 3000,
+                "text_bytes_per_article": 3100,
+                "unmerged_bytes_per_article": 2600,
+                "merged_bytes_per_article": 2300,
+            },
         },
+        "site_page_s": {"n": 600, "p50": 0.0012, "p95": 0.003, "p99": 0.0045, "max": 0.01},
         "store_bytes_per_doc": 5000,
     }
 
 
 def test_render_states_the_figures() -> None:
     page = report.render(_results())
-    assert "| 20/s | 600 | 0 | 3.10 | 5.20 | 5.60 | 6.00 | 0.90 / 1.80 | 20.0 | 0.10 | yes |" in page
+    assert "| 20/s | 600 | 0 | 3.10 | 5.20 | 5.60 | 6.00 | 0.90 / 1.80 | 20.0 | 0.10 ≤ 1.00 | yes |" in page
     assert "every offered load was sustained, up to 20 articles/s" in page
-    assert "| feed→fetched | 2.50 | 4.80 | 5.00 |" in page
+    assert "| span | 20/s p50 / p99 | what it is |" in page
+    assert "| feed→fetched | 2.50 / 5.00 | the wait for the feed's next poll" in page
+    assert "| raw→enriched | – / – |" in page
     assert "| indexer (docs/s, 800 docs of 3.0 KB) | 380 | raw `helpers.bulk` 400 | 0.95× |" in page
     assert "| enricher | 640.0 | 600 | **no** |" in page
     assert "| fetcher | 120.5 | 300 | yes |" in page
     # 600 articles in 12 enricher CPU-seconds = 50/s = 4,320,000 a day per core
     assert "| enricher | 50.0 | 4,320,000 |" in page
-    assert "5,000 bytes per document" in page and "5.0 GB per million articles" in page
+    assert "5,000 bytes per Lucene document" in page
+    assert "2,600 bytes per article after refresh, 2,300 merged to one segment → **2.3 GB per million" in page
+    assert "600 page requests in p50 1.2 ms, p99 4.5 ms" in page
     assert "load average at start [1.0, 1.0, 1.0], at the end [2.0, 2.0, 2.0]" in page
 
 
 def test_saturation_line_names_the_first_failed_step() -> None:
     r = _results()
     over = dict(r["phases"][0], label="ramp 40/s", rate=40.0)
-    over["step"] = {"backlog_growth": 12.5, "throughput": 27.5, "sustained": False}
+    over["step"] = {"backlog_growth": 12.5, "tolerance": 2.0, "throughput": 27.5, "sustained": False}
     line = report.saturation_line([r["phases"][0], over])
     assert line == (
         "Saturation: **20 articles/s** sustained (backlog not growing); at 40/s the backlog grew by "
         "12.5/s and 27.5/s became searchable."
     )
+
+
+def test_saturation_search_plan_and_service_env() -> None:
+    from bench.run import Plan, service_env
+
+    full = Plan(quick=False)
+    assert full.ramp(50.0, None) == [70.0, 100.0, 140.0]  # above every fixed load, 1.4× apart
+    assert full.ramp(20.0, 50.0) == [30.0, 35.0, 40.0]  # between the sustained and the failed load
+    assert Plan(quick=True).ramp(20.0, None) == []
+    assert service_env("AKHBAR_MAX_BATCH_TIME_MS=250  AKHBAR_BATCH_WITHIN_S=0.2") == {
+        "AKHBAR_MAX_BATCH_TIME_MS": "250",
+        "AKHBAR_BATCH_WITHIN_S": "0.2",
+    }
+    with pytest.raises(SystemExit):
+        service_env("KAFKA_BOOTSTRAP_SERVERS=x")
