@@ -136,6 +136,26 @@ def render(r: dict[str, Any]) -> str:
         f"commit {m['commit']}. Rerun: `make bench` (≤ 20 min) or `make bench QUICK=1` (≤ 5 min); "
         "the plots and this page are regenerated each time (raw figures in `bench.json`).",
         "",
+        "## Commands",
+        "",
+        "- `make bench` — this page, full size (its own stack in `.stack-bench` on ports "
+        "29092/29093/29200/29300, started and stopped by the run unless one is already up there; "
+        "override with `BENCH_STACK_DIR`, `BENCH_KAFKA_PORT`, `BENCH_KAFKA_CONTROLLER_PORT`, "
+        "`BENCH_ES_PORT`, `BENCH_ES_TRANSPORT_PORT`)",
+        "- `make bench QUICK=1` — the same, short (development figures)",
+        '- `make bench BENCH_ENV="AKHBAR_MAX_BATCH_TIME_MS=250 AKHBAR_BATCH_WITHIN_S=0.2"` — the same '
+        "with settings given to the three services",
+        "- `.venv/bin/python -m bench.report bench/results/bench.json` — redraw this page and the plots",
+        "- the stages alone, against any stack: `bench/enricher_speed.py --n 1000 --warmup 1000`, "
+        "`bench/indexer_speed.py`, `bench/extract_speed.py`",
+        "",
+        "Services' settings for this run: "
+        + (
+            ", ".join(f"`{k}={v}`" for k, v in r["settings"].get("service_env", {}).items())
+            or "the shipped defaults (plus the site's needs below)"
+        )
+        + ".",
+        "",
         "## Machine",
         "",
         f"- {m['cores']} cores, {m['cpu']}; Python {m['python']}, Java {m['java']}, Kafka {m['kafka']}, "
