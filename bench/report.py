@@ -101,7 +101,7 @@ def saturation_line(phases: list[dict[str, Any]]) -> str:
             f"Saturation: every offered load was sustained, up to {best:g} articles/s; "
             "the limit is above that (not bounded by this run)."
         )
-    first_fail = min(s for s in steps if not s.sustained() and s.rate > best)
+    first_fail = min((s for s in steps if not s.sustained() and s.rate > best), key=lambda s: s.rate)
     return (
         f"Saturation: **{best:g} articles/s** sustained (backlog not growing); at {first_fail.rate:g}/s the "
         f"backlog grew by {first_fail.backlog_growth:.1f}/s and {first_fail.throughput:.1f}/s became "
@@ -174,8 +174,10 @@ def render(r: dict[str, Any]) -> str:
         "time) until a search from a separate process finds it (an `ids` query, so after a refresh), "
         "per offered load. *After fetch* leaves out the wait for the next feed poll "
         f"(poll interval {r['settings']['poll_interval_s']:g} s). The pipeline: fetcher, enricher, indexer "
-        "as real processes with their shipped settings, except no politeness delay and no cap on articles "
-        "per poll (the offline site is one host standing for many).",
+        "as real processes with their shipped settings, except what one loopback host standing for "
+        f"{r['settings'].get('sources', 1)} sites needs: one feed per source, no politeness delay, no cap "
+        "on articles per poll, and 2 concurrent requests per source (`AKHBAR_PER_HOST_CONCURRENCY` = 2 × "
+        "sources). Each feed lists its newest articles (about four poll intervals' worth).",
         "",
         *freshness_table(r["phases"]),
         "",
@@ -192,12 +194,17 @@ def render(r: dict[str, Any]) -> str:
         "",
         *waits_table(r["stage_times"]),
     ]
-    page = r.get("site_page_s") or {}
+    page = r.get("site_page_ms") or {
+        k: (v * 1000 if k != "n" else v) for k, v in (r.get("site_page_s") or {}).items()
+    }  # site_page_s: the runs before 2026-12-02 05:20, in seconds rounded to 1 ms
     if page.get("n"):
         lines += [
             "",
-            f"The offline site answered its {page['n']:,} page requests in p50 {page['p50'] * 1000:.1f} ms, "
-            f"p99 {page['p99'] * 1000:.1f} ms (its own handler time; it shares this process with the probe).",
+            f"The offline site answered its {page['n']:,} page requests in p50 "
+            + (f"{page['p50']:.1f} ms" if page["p50"] >= 0.05 else "< 1 ms")
+            + f", "
+            f"p99 {page['p99']:.1f} ms (its own handler time; it shares this process with the probe): "
+            "it is not what the fetcher waits for.",
         ]
     st = r["stages"]
     lines += ["", "## Each stage beside its limit (same run, same bytes)", ""]

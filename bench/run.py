@@ -211,7 +211,7 @@ def main() -> int:
         results["phases"] = [phase_dict(p) for p in run.phases]
         results["series"] = run.series()
         results["t0"] = run.started_at
-        results["site_page_s"] = stats.latency_summary(run.site.page_seconds)
+        results["site_page_ms"] = stats.latency_summary([x * 1000 for x in run.site.page_seconds])
         with contextlib.suppress(Exception):
             primaries = es.indices.stats(index=names.prefix, metric=["store", "docs"]).body["_all"][
                 "primaries"

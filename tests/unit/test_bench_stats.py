@@ -145,7 +145,7 @@ def _results() -> dict:
                 "merged_bytes_per_article": 2300,
             },
         },
-        "site_page_s": {"n": 600, "p50": 0.0012, "p95": 0.003, "p99": 0.0045, "max": 0.01},
+        "site_page_ms": {"n": 600, "p50": 1.2, "p95": 3.0, "p99": 4.5, "max": 10.0},
         "store_bytes_per_doc": 5000,
     }
 
@@ -172,7 +172,9 @@ def test_saturation_line_names_the_first_failed_step() -> None:
     r = _results()
     over = dict(r["phases"][0], label="ramp 40/s", rate=40.0)
     over["step"] = {"backlog_growth": 12.5, "tolerance": 2.0, "throughput": 27.5, "sustained": False}
-    line = report.saturation_line([r["phases"][0], over])
+    worse = dict(r["phases"][0], label="50/s", rate=50.0)
+    worse["step"] = {"backlog_growth": 30.0, "tolerance": 2.5, "throughput": 20.0, "sustained": False}
+    line = report.saturation_line([r["phases"][0], worse, over])
     assert line == (
         "Saturation: **20 articles/s** sustained (backlog not growing); at 40/s the backlog grew by "
         "12.5/s and 27.5/s became searchable."
