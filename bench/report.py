@@ -90,7 +90,9 @@ def waits_table(stage_times: dict[str, dict[str, dict[str, float]]]) -> list[str
     return lines
 
 
-def saturation_line(phases: list[dict[str, Any]]) -> str:
+def saturation_line(
+    phases: list[dict[str, Any]], series: list[dict[str, Any]] | None = None, t0: float | None = None
+) -> str:
     steps = [stats.Step(p["rate"], p["step"]["backlog_growth"], p["step"]["throughput"]) for p in phases]
     best = stats.saturation(steps)
     top = max((s.rate for s in steps), default=0.0)
@@ -102,10 +104,20 @@ def saturation_line(phases: list[dict[str, Any]]) -> str:
             "the limit is above that (not bounded by this run)."
         )
     first_fail = min((s for s in steps if not s.sustained() and s.rate > best), key=lambda s: s.rate)
+    where = ""
+    if series is not None and t0 is not None:
+        phase = next(p for p in phases if p["rate"] == first_fail.rate)
+        split = stats.backlog_split(series, phase["start"] - t0, phase["release_end"] - t0)
+        if split:
+            where = (
+                f" The backlog waited in the fetcher (released, not yet on the raw topic: mean "
+                f"{split['fetcher']:,.0f} articles), in the enricher's lag ({split['enricher']:,.0f}) and "
+                f"the indexer's ({split['indexer']:,.0f})."
+            )
     return (
         f"Saturation: **{best:g} articles/s** sustained (backlog not growing); at {first_fail.rate:g}/s the "
         f"backlog grew by {first_fail.backlog_growth:.1f}/s and {first_fail.throughput:.1f}/s became "
-        "searchable."
+        "searchable." + where
     )
 
 
@@ -181,7 +193,7 @@ def render(r: dict[str, Any]) -> str:
         "",
         *freshness_table(r["phases"]),
         "",
-        saturation_line(r["phases"]),
+        saturation_line(r["phases"], r.get("series"), r.get("t0")),
         "",
         "![throughput and lag](throughput_lag.png)",
         "",

@@ -140,3 +140,18 @@ def per_day_per_core(articles: float, cpu_s: float) -> float:
     if cpu_s <= 0:
         return math.inf
     return articles / cpu_s * 86_400
+
+
+def backlog_split(samples: Sequence[dict[str, float]], start: float, end: float) -> dict[str, float]:
+    """Where a load's backlog waited, mean articles over [start, end] (the samples' own clock):
+    in the fetcher (released by the site, not yet on the raw topic), in the enricher's consumer
+    lag, in the indexer's. Samples whose group offsets were unknown (lag −1) are left out."""
+    span = [s for s in samples if start <= s["t"] <= end and s["enricher_lag"] >= 0 and s["indexer_lag"] >= 0]
+    if not span:
+        return {}
+    n = len(span)
+    return {
+        "fetcher": round(sum(s["released"] - s["raw_end"] for s in span) / n, 1),
+        "enricher": round(sum(s["enricher_lag"] for s in span) / n, 1),
+        "indexer": round(sum(s["indexer_lag"] for s in span) / n, 1),
+    }

@@ -194,3 +194,32 @@ def test_saturation_search_plan_and_service_env() -> None:
     }
     with pytest.raises(SystemExit):
         service_env("KAFKA_BOOTSTRAP_SERVERS=x")
+
+
+def test_backlog_split_says_where_the_backlog_waited() -> None:
+    def sample(t: float, released: int, raw_end: int, enricher: int, indexer: int) -> dict:
+        return {
+            "t": t,
+            "released": released,
+            "raw_end": raw_end,
+            "enricher_lag": enricher,
+            "indexer_lag": indexer,
+        }
+
+    series = [
+        sample(0.0, 0, 0, 0, 0),  # before the load
+        sample(10.0, 100, 60, 10, 4),
+        sample(11.0, 120, 70, -1, 0),  # group offsets unknown: left out
+        sample(12.0, 140, 80, 20, 6),
+        sample(30.0, 300, 300, 0, 0),  # after it
+    ]
+    assert stats.backlog_split(series, 5.0, 20.0) == {"fetcher": 50.0, "enricher": 15.0, "indexer": 5.0}
+    assert stats.backlog_split(series, 40.0, 50.0) == {}
+    r = _results()
+    over = dict(r["phases"][0], label="ramp 40/s", rate=40.0, start=1100.0, release_end=1120.0)
+    over["step"] = {"backlog_growth": 12.5, "tolerance": 2.0, "throughput": 27.5, "sustained": False}
+    line = report.saturation_line([r["phases"][0], over], series, t0=1095.0)
+    assert line.endswith(
+        "The backlog waited in the fetcher (released, not yet on the raw topic: mean 50 articles), in the "
+        "enricher's lag (15) and the indexer's (5)."
+    )
