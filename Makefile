@@ -71,7 +71,7 @@ $(BENCH_STAMP): $(STAMP)
 # freshness at fixed loads and saturation, each stage beside its limit, memory, plots; its own stack
 # (.stack-bench, ports 29092/29093/29200/29300; BENCH_* variables in scripts/bench.sh), ≤ 20 min
 bench: $(BENCH_STAMP)
-	QUICK=$(QUICK) BENCH_ENV="$(BENCH_ENV)" scripts/bench.sh
+	QUICK=$(QUICK) BENCH_ENV="$(BENCH_ENV)" BENCH_OUT="$(BENCH_OUT)" scripts/bench.sh
 
 TRAIN_STAMP := $(VENV)/.installed-train
 NER_DATA_DIR ?= ../shared/data

@@ -154,7 +154,8 @@ def render(r: dict[str, Any]) -> str:
         "29092/29093/29200/29300, started and stopped by the run unless one is already up there; "
         "override with `BENCH_STACK_DIR`, `BENCH_KAFKA_PORT`, `BENCH_KAFKA_CONTROLLER_PORT`, "
         "`BENCH_ES_PORT`, `BENCH_ES_TRANSPORT_PORT`)",
-        "- `make bench QUICK=1` — the same, short (development figures)",
+        "- `make bench QUICK=1` — the same, short (development figures); `BENCH_OUT=dir` writes the page, "
+        "plots and `bench.json` there instead of `bench/results`",
         '- `make bench BENCH_ENV="AKHBAR_MAX_BATCH_TIME_MS=250 AKHBAR_BATCH_WITHIN_S=0.2"` — the same '
         "with settings given to the three services",
         "- `.venv/bin/python -m bench.report bench/results/bench.json` — redraw this page and the plots",

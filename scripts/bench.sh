@@ -6,6 +6,7 @@
 # block of its own by default (override any of them; the fault suite and `make scale` use others):
 #   BENCH_STACK_DIR=$PWD/.stack-bench  BENCH_KAFKA_PORT=29092  BENCH_KAFKA_CONTROLLER_PORT=29093
 #   BENCH_ES_PORT=29200  BENCH_ES_TRANSPORT_PORT=29300
+# BENCH_OUT=dir writes the page, plots and bench.json there instead of bench/results.
 # The services' health/metrics ports and the offline site take free loopback ports. A stack
 # this run started is stopped again afterwards, whatever happens (the services and the site are
 # stopped by bench/run.py itself); one found running on those ports is reused and left running.
@@ -34,8 +35,9 @@ if ! deploy/local/stack.sh status >/dev/null 2>&1; then
   echo "== stack up in $(( $(date +%s) - t0 )) s"
 fi
 set -a; eval "$(deploy/local/stack.sh env)"; set +a
+out=(--out "${BENCH_OUT:-bench/results}")
 if [ -n "$quick" ] && [ "$quick" != 0 ]; then
-  .venv/bin/python -m bench.run --quick --command "make bench QUICK=1"
+  .venv/bin/python -m bench.run --quick --command "make bench QUICK=1" "${out[@]}"
 else
-  .venv/bin/python -m bench.run --command "make bench"
+  .venv/bin/python -m bench.run --command "make bench" "${out[@]}"
 fi
