@@ -205,26 +205,49 @@ def read_corpora(data_dir: Path) -> tuple[Corpus, list[tuple[str, str]]]:
     return corpus, digests
 
 
+_SAME_WORD = {"ابن": "بن"}  # اسامة ابن لادن = أسامة بن لادن
+
+
+def _is_subsequence(short: list[str], long: list[str]) -> bool:
+    it = iter(long)
+    return all(word in it for word in short)
+
+
+def _variant_of(form: list[str], singles: set[str], first: str, words: tuple[str, ...]) -> bool:
+    """A corpus name is a spelling of a seed form: same first word, same (or a listed) last word,
+    and the form's middle words in order, with any added ones not a patronymic (جورج دبليو بوش is
+    جورج بوش; محمد بن مبارك is not محمد حسني مبارك)."""
+    if form[0] != first or (form[-1] != words[-1] and words[-1] not in singles):
+        return False
+    middle = [_SAME_WORD.get(w, w) for w in words[1:-1]]
+    form_middle = [_SAME_WORD.get(w, w) for w in form[1:-1]]
+    added = [w for w in middle if w not in form_middle]
+    return _is_subsequence(form_middle, middle) and not any(w in PATRONYMIC for w in added)
+
+
 def corpus_people(canons: list[Canon], corpus: Corpus) -> tuple[list[Canon], dict[tuple[str, ...], Canon]]:
-    """Corpus full names as variants of seed people (unique first+last word match) or new people."""
+    """Corpus full names as variants of seed people (one seed person matches) or new people."""
     people = [c for c in canons if c.kind == "person"]
-    ends: dict[tuple[str, str], set[int]] = defaultdict(set)
+    forms = []
     for i, person in enumerate(people):
         singles = {f for f in person.forms if " " not in f}
         for form in person.forms:
             words = strip_titles(form.split())
             if len(words) >= 2:
-                for last in {words[-1], *singles}:
-                    ends[(words[0], last)].add(i)
+                forms.append((words, singles, i))
     owner: dict[tuple[str, ...], Canon] = {}
     added = []
     for words, count in sorted(corpus.full_names.items()):
         hits: set[int] = set()
+        reading = words[0]
         for first in proclitic_readings(words[0]):
-            hits |= ends.get((first, words[-1]), set())
+            found = {i for form, singles, i in forms if _variant_of(form, singles, first, words)}
+            if found:
+                hits, reading = found, first
+                break
         if len(hits) == 1:
             person = people[hits.pop()]
-            person.add(" ".join(words), "corpus-variant")
+            person.add(" ".join([reading, *words[1:]]), "corpus-variant")
             owner[words] = person
         elif not hits and count >= CORPUS_PERSON_MIN_COUNT:
             surface = sorted(corpus.surfaces[words].items(), key=lambda kv: (-kv[1], kv[0]))[0][0]

@@ -247,3 +247,13 @@ def test_shipped_alias_table_equals_a_fresh_build() -> None:
     )
     assert result.returncode == 0, result.stdout + result.stderr
     assert ALIASES_FILE.read_text(encoding="utf-8").count("\n") > 2000
+
+
+def test_corpus_names_join_a_seed_person_only_as_a_spelling_of_one_of_its_forms() -> None:
+    table = default_table()
+    # found in the corpora: ابن for بن, the rest as written in the seed
+    found = table.lookup("PER", "اسامه ابن لادن")
+    assert found is not None and found.key == "PER:اسامة بن لادن"
+    # same first and last words as محمد حسني مبارك, but a patronymic: another person
+    other = table.lookup("PER", "محمد بن مبارك")
+    assert other is None or other.key != "PER:حسني مبارك"
