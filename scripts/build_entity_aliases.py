@@ -16,7 +16,8 @@ Sources, in order of authority:
    name seen at least twice that matches no seed person is a person of its own.
 4. The family-name rule: a person's surname (the last word; two words after أبو/عبد or before
    الله/الدين) becomes an alias when no other known full name ends with it, it is never a corpus
-   name's first word and never a LOC/ORG of the corpora; otherwise it maps to nothing.
+   name's first word and never a LOC/ORG of the corpora; otherwise it maps to nothing. A person
+   found only in the corpora also needs the corpora to use the surname alone (a PER span) twice.
 
 Two canonical entities claiming one (type, folded spelling) make it ambiguous: it is left out
 (listed in the header's count), except that a country wins over a city of the same country code
@@ -60,6 +61,7 @@ _ORDINAL_WORDS = "الأول الثاني الثالث الرابع الخامس
 ORDINALS = frozenset(fold_name(w) for w in _ORDINAL_WORDS.split(" "))
 SURNAME_JOINERS_AFTER = frozenset({"الله", "الدين"})
 CORPUS_PERSON_MIN_COUNT = 2
+CORPUS_SURNAME_ALONE_MIN = 2
 SURNAME_MIN_LETTERS = 3
 # Where an alias came from, most authoritative first (a tie on one spelling keeps the first).
 SOURCES = ("seed", "cldr-territory", "cldr-city", "corpus-variant", "corpus-person", "surname")
@@ -183,6 +185,7 @@ class Corpus:
     surfaces: dict[tuple[str, ...], Counter[str]] = field(default_factory=lambda: defaultdict(Counter))
     first_words: set[str] = field(default_factory=set)
     other_types: set[str] = field(default_factory=set)  # folded LOC/ORG spans
+    alone: Counter[str] = field(default_factory=Counter)  # PER spans that are a surname alone (الدويك)
 
 
 def read_corpora(data_dir: Path) -> tuple[Corpus, list[tuple[str, str]]]:
@@ -198,6 +201,8 @@ def read_corpora(data_dir: Path) -> tuple[Corpus, list[tuple[str, str]]]:
             if span_type != "PER":
                 continue
             words = _name_words(tokens)
+            if words and (len(words) == 1 or surname_of(words) == words):
+                corpus.alone[" ".join(words)] += 1
             if 2 <= len(words) <= 4 and surname_of(words) != words:  # أبو الغيط alone is no full name
                 corpus.full_names[tuple(words)] += 1
                 corpus.surfaces[tuple(words)][" ".join(tokens[len(tokens) - len(words) :])] += 1
@@ -295,6 +300,10 @@ def add_surnames(canons: list[Canon], corpus: Corpus, owner: dict[tuple[str, ...
             continue
         words = strip_titles(fold_name(person.surname or person.name).split())
         surname = " ".join(words if person.surname else surname_of(words))
+        # a corpus person (no one chose them) needs the corpora to use the surname alone, twice
+        from_corpus = person.forms.get(fold_name(person.name)) == "corpus-person"
+        if from_corpus and corpus.alone[surname] < CORPUS_SURNAME_ALONE_MIN:
+            continue
         if surname and unambiguous(surname, person):
             person.add(surname, "surname")
 
