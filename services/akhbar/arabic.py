@@ -28,6 +28,43 @@ _ZERO_WIDTH = re.compile("[\u200b-\u200d]")
 _SPACES = re.compile(r"\s+")
 
 
+# The letter folds every matcher shares, one-to-one (so offsets found on folded text are valid on
+# the original): alef forms, hamza on waw/ya, alef maqsura, ta marbuta, Persian letters.
+_LETTER_FOLDS: dict[str, str] = {
+    **{chr(k): str(v) for k, v in _ALEF_FORMS.items()},
+    **{chr(k): str(v) for k, v in _HAMZA_CARRIERS.items()},
+    **{chr(k): str(v) for k, v in _ALEF_MAQSURA.items()},
+    **{chr(k): str(v) for k, v in _TA_MARBUTA.items()},
+    **{chr(k): str(v) for k, v in _PERSIAN_LETTERS.items()},
+}
+_LETTER_TABLE = str.maketrans(_LETTER_FOLDS)
+_LETTER_PAIRS = tuple(_LETTER_FOLDS.items())
+_MARKS = re.compile(_DIACRITICS.pattern[:-1] + _TATWEEL + "]")
+
+
+def fold_letters(text: str) -> str:
+    """Fold the letters news sites spell either way (أ/ا, ى/ي, ة/ه, ئ/ي, ی/ي …); length-preserving.
+
+    For matching fixed vocabularies (month names, boilerplate, tags) where offsets into the
+    original matter; :func:`normalize_arabic` applies the same folds plus the rest.
+    """
+    return text.translate(_LETTER_TABLE)
+
+
+def match_key(text: str) -> str:
+    """The comparison key of a short line or label: marks and tatweel out, letters folded,
+    whitespace squashed, casefolded (so «الأخبار», «الاخبار» and «الأخبـار» are one key).
+
+    Runs once per element of a page, so it uses ``str.replace`` on the letters present, which
+    is several times faster than ``translate`` on short strings.
+    """
+    text = _MARKS.sub("", text)
+    for letter, folded in _LETTER_PAIRS:
+        if letter in text:
+            text = text.replace(letter, folded)
+    return " ".join(text.split()).casefold()
+
+
 _PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
 
 
