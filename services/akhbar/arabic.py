@@ -9,6 +9,7 @@ them; entity display forms keep hamza). ``normalize_arabic`` applies them all.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -172,3 +173,30 @@ def arabic_ratio(text: str) -> float:
     if not letters:
         return 0.0
     return sum(1 for ch in letters if _ARABIC_LETTER.match(ch)) / len(letters)
+
+
+# Light stemming: one leading article/conjunction cluster and one plural or pronoun suffix, each only
+# when three letters stay. Input is already normalised (ة → ه, ى → ي).
+_STEM_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")
+_STEM_SUFFIXES = ("يات", "ات", "ون", "ين", "ان", "ها", "هم", "هن", "كم", "نا", "يه", "ه", "ي")
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def light_stem(token: str) -> str:
+    """A normalised token without its article/conjunction and its plural or pronoun suffix.
+
+    Crude on purpose: cheap, deterministic and the same in every stage (topic features, story
+    fingerprints), so الحكومه and والحكومات meet at حكوم. Not a morphological analyser.
+    """
+    tok = token
+    for p in _STEM_PREFIXES:
+        if tok.startswith(p) and len(tok) - len(p) >= 3:
+            tok = tok[len(p) :]
+            break
+    else:
+        if tok[0] in "وفب" and len(tok) >= 5:
+            tok = tok[1:]
+    for s in _STEM_SUFFIXES:
+        if tok.endswith(s) and len(tok) - len(s) >= 3:
+            return tok[: -len(s)]
+    return tok
