@@ -86,7 +86,7 @@ train-topics: $(STAMP)  ## retrain the topic model into services/enricher/models
 	$(PY) -m pytest -q tests/unit/test_topics.py
 
 .PHONY: entity-aliases
-entity-aliases: $(STAMP)  ## rebuild services/enricher/entities/data/aliases.tsv from seed.tsv, CLDR and the NER corpora (D17)
+entity-aliases: $(STAMP)  ## rebuild services/enricher/entities/data/aliases.tsv from seed.tsv, CLDR and the NER corpora (D20)
 	$(PY) scripts/build_entity_aliases.py --data-dir $(NER_DATA_DIR)
 	$(PY) -m pytest -q tests/unit/test_entities.py
 

@@ -1,4 +1,4 @@
-"""Precision and recall of canonical-entity resolution (D17) on the labelled pairs of
+"""Precision and recall of canonical-entity resolution (D20) on the labelled pairs of
 ``bench/data/entity_pairs.tsv``, and the cost of the grouping stage per article.
 
     .venv/bin/python bench/entity_aliases.py [--n 300] [--out bench/results/entity_aliases.md]
@@ -129,7 +129,7 @@ def main() -> int:
     whole, stage, n_articles = stage_cost(table, args.n)
     text = "\n".join(
         [
-            "# Canonical entities: resolution precision and recall (D17)",
+            "# Canonical entities: resolution precision and recall (D20)",
             "",
             "Command: `.venv/bin/python bench/entity_aliases.py --n 300` (no services; about 15 s).",
             f"Pairs: `bench/data/entity_pairs.tsv` ({len(results)} labelled pairs, written before the"

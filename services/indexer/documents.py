@@ -11,7 +11,7 @@ _DROPPED = {"paragraphs"}
 
 
 def entity_key(entity: EntitySummary) -> str:
-    """The canonical key (D17); an article enriched before canonical entities has ``TYPE:normalized``."""
+    """The canonical key (D20); an article enriched before canonical entities has ``TYPE:normalized``."""
     return entity.key or f"{entity.type}:{entity.normalized}"
 
 

@@ -217,7 +217,7 @@ ADDED_FIELDS = (
     "first_seen_at",
     "copies",
     "copy_count",
-    "entities",  # gained key and iso (D17); a nested object takes new properties in place
+    "entities",  # gained key and iso (D20); a nested object takes new properties in place
     "entity_iso",
 )
 

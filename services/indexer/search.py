@@ -77,7 +77,7 @@ class EntityFilter:
 
     @property
     def keys(self) -> list[str]:
-        """Canonical keys the name resolves to through the enricher's alias table (D17): ``PER:ترمب``
+        """Canonical keys the name resolves to through the enricher's alias table (D20): ``PER:ترمب``
         → ``PER:دونالد ترامب``; without a type, every type's reading. Empty for an unknown name."""
         from enricher.entities import default_table  # the one table; loaded on first use
 
@@ -248,7 +248,7 @@ def aggregations(size: int) -> dict[str, Any]:
     """Facets: topics, sources, languages and the top entities (nested, counted per article).
 
     Core aggregations only (the local node has no x-pack analytics, so no ``multi_terms``):
-    entities are bucketed by canonical key (``TYPE:form``, D17: every spelling of one person is
+    entities are bucketed by canonical key (``TYPE:form``, D20: every spelling of one person is
     one bucket), with their commonest surface name.
     """
     return {

@@ -1,4 +1,4 @@
-"""Canonical entities (D17) on a real node: an index made before them gains ``entities.key``/``iso``
+"""Canonical entities (D20) on a real node: an index made before them gains ``entities.key``/``iso``
 and ``entity_iso`` in place; a variant spelling finds the canonical key; facets count one person once.
 """
 
@@ -38,7 +38,7 @@ TRUMP_SPELLED_TRMB = EntitySummary(
 SYRIA = EntitySummary(
     type="LOC", name="سوريا", normalized="سورية", count=1, confidence=0.9, key="LOC:سوريا", iso="SY"
 )
-# enriched before D17: no key, no iso (the indexer keys it TYPE:normalized)
+# enriched before D20: no key, no iso (the indexer keys it TYPE:normalized)
 OLD_STYLE = EntitySummary(type="PER", name="ترامب", normalized="ترامب", count=1, confidence=0.9)
 
 
@@ -72,7 +72,7 @@ def settings(es_url: str) -> IndexerSettings:
 @pytest.fixture(scope="module")
 def es(settings: IndexerSettings) -> Iterator[Elasticsearch]:
     client = Elasticsearch(settings.elasticsearch_url, request_timeout=30)
-    # an index of the mapping before D17 (entities without key/iso, no entity_iso) ...
+    # an index of the mapping before D20 (entities without key/iso, no entity_iso) ...
     old = copy.deepcopy(index_design.MAPPINGS)
     del old["properties"]["entities"]["properties"]["key"], old["properties"]["entities"]["properties"]["iso"]
     del old["properties"]["entity_iso"]
@@ -125,7 +125,7 @@ def test_a_variant_spelling_finds_the_canonical_key(es: Elasticsearch, settings:
     # A never spells it ترمب: only the canonical key finds it
     assert _found(es, settings, "PER:ترمب") == {"a", "b"}
     assert _found(es, settings, "PER:دونالد ترامب") == {"a", "b"}
-    # C, enriched before D17 (keyed by its own spelling), is still found by that spelling
+    # C, enriched before D20 (keyed by its own spelling), is still found by that spelling
     assert _found(es, settings, "PER:ترامب") == {"a", "b", "c"}
     assert _found(es, settings, "LOC:سورية") == {"a"}
     assert _found(es, settings, "سوريا") == {"a"}

@@ -86,7 +86,7 @@ def test_valid_article_is_enriched_and_keyed_by_id(sends: tuple[AsyncMock, Async
     assert set(enriched.model_versions) == {"language", "ner", "topics", "entities"}
     names = {(e.type, e.normalized) for e in enriched.entities}
     assert ("LOC", "عمان") in names
-    # عمّان (JO) and عمان (OM) fold alike: the key is the plain one and no ISO code is guessed (D17)
+    # عمّان (JO) and عمان (OM) fold alike: the key is the plain one and no ISO code is guessed (D20)
     amman = next(e for e in enriched.entities if e.normalized == "عمان")
     assert (amman.key, amman.iso) == ("LOC:عمان", None)
 

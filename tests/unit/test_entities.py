@@ -1,4 +1,4 @@
-"""Canonical entities (D17): folding, the alias table, ISO codes and one article's grouping.
+"""Canonical entities (D20): folding, the alias table, ISO codes and one article's grouping.
 
 Spans are built by hand (not tagged), so these tests pin the grouping and the table, whatever
 model the tagger ships.
@@ -196,7 +196,7 @@ def test_index_document_keys_and_iso_are_canonical() -> None:
         ),
         EntitySummary(
             type="ORG", name="البنك", normalized="البنك", count=1, confidence=0.9
-        ),  # enriched before D17
+        ),  # enriched before D20
     ]
     article = EnrichedArticle.model_validate(
         {

@@ -1,4 +1,4 @@
-"""Canonical entities (D17): an article's entities grouped and resolved to canonical keys and ISO codes.
+"""Canonical entities (D20): an article's entities grouped and resolved to canonical keys and ISO codes.
 
 ``table`` reads the shipped alias table (built by ``scripts/build_entity_aliases.py``);
 ``grouping`` joins one article's partial names and variants. The enricher records the table's
