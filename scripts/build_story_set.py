@@ -42,6 +42,8 @@ STORIES = ROOT / "bench" / "data" / "stories"
 SOURCES = STORIES / "src"
 OUTPUT = STORIES / "stories.jsonl"
 PAGES = STORIES / "pages"
+README = STORIES / "README.md"
+COUNTS_START, COUNTS_END = "<!-- counts: written by scripts/build_story_set.py -->", "<!-- /counts -->"
 
 TOPICS = ("politics", "economy", "sport", "security", "health", "tech", "culture", "disaster")
 _TOPIC_TAG = {
@@ -352,8 +354,55 @@ def record(article: Article) -> dict[str, object]:
     return row
 
 
-def build() -> tuple[str, dict[str, bytes]]:
-    """The JSON Lines text and the pages (relative path → bytes)."""
+def counts_table(articles: list[Article]) -> str:
+    """The README's counts section (Markdown), computed from the built set."""
+    events: dict[str, list[Article]] = {}
+    for article in articles:
+        events.setdefault(article.event, []).append(article)
+    stories = [m for m in events.values() if not m[0].distractor]
+    singles = [m for m in events.values() if m[0].distractor]
+    sizes = sorted({len(m) for m in stories})
+    lines = [
+        f"- events (3–6 articles): **{len(stories)}**, with "
+        + ", ".join(f"{sum(len(m) == n for m in stories)} of {n}" for n in sizes)
+        + f" articles; {sum(len(m) for m in stories)} articles in all",
+        f"- distractors: **{sum(len(m) for m in singles)}** articles in {len(singles)} stories of their own "
+        f"({sum(len(m) == 2 for m in singles)} of them with a generated copy, so of 2)",
+        f"- articles: **{len(articles)}**; by kind: "
+        + ", ".join(
+            f"{k} {sum(a.kind == k for a in articles)}" for k in ("original", "syndicated", "cross_encoding")
+        ),
+        "",
+        "| split | events | event articles | distractor articles | all articles |",
+        "|---|---:|---:|---:|---:|",
+    ]
+    for split in ("dev", "test"):
+        s_ev = [m for m in stories if m[0].split == split]
+        s_di = [m for m in singles if m[0].split == split]
+        lines.append(
+            f"| {split} | {len(s_ev)} | {sum(map(len, s_ev))} | {sum(map(len, s_di))} | "
+            f"{sum(map(len, s_ev)) + sum(map(len, s_di))} |"
+        )
+    lines += ["", "| topic | events | event articles | distractor articles |", "|---|---:|---:|---:|"]
+    for topic in TOPICS:
+        t_ev = [m for m in stories if m[0].topic == topic]
+        t_di = [m for m in singles if m[0].topic == topic]
+        if t_ev or t_di:
+            lines.append(f"| {topic} | {len(t_ev)} | {sum(map(len, t_ev))} | {sum(map(len, t_di))} |")
+    return "\n".join(lines) + "\n"
+
+
+def with_counts(readme: str, table: str) -> str:
+    """``readme`` with the text between the counts markers replaced by ``table``."""
+    head, start, rest = readme.partition(COUNTS_START)
+    _, end, tail = rest.partition(COUNTS_END)
+    if not start or not end:
+        raise SourceError(f"README.md lacks the {COUNTS_START} … {COUNTS_END} markers")
+    return f"{head}{start}\n{table}{end}{tail}"
+
+
+def build() -> tuple[str, dict[str, bytes], str]:
+    """The JSON Lines text, the pages (path relative to the set → bytes) and the README with its counts."""
     outlets = read_outlets(SOURCES / "outlets.tsv")
     originals = read_sources(sorted(SOURCES.glob("*.txt")), outlets)
     seen: set[str] = set()
@@ -365,27 +414,38 @@ def build() -> tuple[str, dict[str, bytes]]:
     articles = add_copies(originals, outlets)
     pages = {a.page: a.page_bytes for a in articles if a.page and a.page_bytes is not None}
     lines = [json.dumps(record(a), ensure_ascii=False) for a in articles]
-    return "\n".join(lines) + "\n", pages
+    readme = with_counts(README.read_text(encoding="utf-8"), counts_table(articles))
+    return "\n".join(lines) + "\n", pages, readme
 
 
 def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--check", action="store_true", help="compare with the committed files")
     args = parser.parse_args()
-    text, pages = build()
+    text, pages, readme = build()
     if args.check:
         current = {p.relative_to(STORIES).as_posix(): p.read_bytes() for p in PAGES.glob("*.html")}
-        same = OUTPUT.exists() and OUTPUT.read_text(encoding="utf-8") == text and current == pages
-        print("up to date" if same else "stories.jsonl or pages/ differ from the sources; rerun the build")
+        same = (
+            OUTPUT.exists()
+            and OUTPUT.read_text(encoding="utf-8") == text
+            and current == pages
+            and README.read_text(encoding="utf-8") == readme
+        )
+        print(
+            "up to date"
+            if same
+            else "stories.jsonl, pages/ or README counts differ from the sources; rebuild"
+        )
         return 0 if same else 1
     PAGES.mkdir(parents=True, exist_ok=True)
-    for stale in PAGES.glob("*.html"):
+    for stale in PAGES.glob("*.html"):  # pages of copies no longer planned
         if stale.relative_to(STORIES).as_posix() not in pages:
             stale.unlink()
     for relative, data in pages.items():
         (STORIES / relative).write_bytes(data)
     OUTPUT.write_text(text, encoding="utf-8")
-    print(f"{text.count(chr(10))} articles, {len(pages)} pages → {OUTPUT.relative_to(ROOT)}")
+    README.write_text(readme, encoding="utf-8")
+    print(f"{text.count(chr(10))} articles, {len(pages)} pages → {OUTPUT.relative_to(ROOT)}; README counts")
     return 0
 
 

@@ -124,8 +124,9 @@ def test_the_committed_set_is_what_the_build_script_writes() -> None:
     module = importlib.util.module_from_spec(spec)
     sys.modules[spec.name] = module  # dataclasses look their module up there
     spec.loader.exec_module(module)
-    text, pages = module.build()
+    text, pages, readme = module.build()
     assert text == (STORY_SET / "stories.jsonl").read_text(encoding="utf-8")
+    assert readme == (STORY_SET / "README.md").read_text(encoding="utf-8")
     assert pages == {
         p.relative_to(STORY_SET).as_posix(): p.read_bytes() for p in (STORY_SET / "pages").glob("*")
     }
