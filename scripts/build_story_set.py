@@ -72,6 +72,8 @@ _MONTHS = [
 ]
 _SIDEBAR = ("ارتفاع جديد في أسعار الخضار", "افتتاح معرض للصناعات الحرفية", "حالة الطقس غداً")
 MAX_EVENT_SIZE = 6
+MIN_COPIED_CHARS = 200
+"""Copies are made of articles with at least this much body text (the fetcher drops pages under 150)."""
 
 
 @dataclass(frozen=True)
@@ -286,9 +288,11 @@ def add_copies(articles: list[Article], outlets: dict[str, Outlet]) -> list[Arti
         else:
             plan = [["syndicated"], ["cross_encoding"], ["syndicated", "cross_encoding"], []][h % 4]
         plan = plan[: max(0, MAX_EVENT_SIZE - len(members))]
-        for index, kind in enumerate(plan):
+        # Only articles long enough that the fetcher keeps their page (fetcher.extract.MIN_TEXT_CHARS).
+        long_enough = [m for m in members if sum(map(len, m.paragraphs)) >= MIN_COPIED_CHARS]
+        for index, kind in enumerate(plan if long_enough else []):
             number += 1
-            original = members[(h >> 8 + index) % len(members)]
+            original = long_enough[(h >> 8 + index) % len(long_enough)]
             if kind == "syndicated":
                 agg = aggregators[(h >> 16 + index) % len(aggregators)]
                 delay = timedelta(minutes=40 + (h >> 24 + index) % 260)
