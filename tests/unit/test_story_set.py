@@ -93,7 +93,7 @@ def test_every_html_copy_extracts_to_its_originals_title_and_text() -> None:
         if copy.kind == "syndicated":
             assert copy.article.is_aggregator, copy.id
             assert copy.article.provenance is not None
-            assert copy.article.provenance.original_source == original.source
+            assert copy.article.provenance.original_source == by_id[original_id(copy)].outlet
             # The fetcher's provenance drops tanween and tatweel from the quoted title.
             quoted = strip_tatweel(strip_diacritics(str(rows[original_id(copy)]["title"])))
             assert copy.article.provenance.original_title == quoted
