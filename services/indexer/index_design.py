@@ -184,9 +184,12 @@ MAPPINGS: dict[str, Any] = {
                 "normalized": {"type": "keyword"},
                 "count": {"type": "integer"},
                 "confidence": {"type": "float"},
+                "key": {"type": "keyword"},
+                "iso": {"type": "keyword"},
             },
         },
         "entity_keys": {"type": "keyword", "doc_values": True},
+        "entity_iso": {"type": "keyword"},
         "topics": {
             "properties": {
                 "code": {"type": "keyword"},
@@ -208,7 +211,15 @@ MAPPINGS: dict[str, Any] = {
 
 # Fields added to MAPPINGS after an index version was created: put on existing indices at start
 # (adding a field is allowed in place; changing one needs a new index version).
-ADDED_FIELDS = ("truncated", "original_body_chars", "first_seen_at", "copies", "copy_count")
+ADDED_FIELDS = (
+    "truncated",
+    "original_body_chars",
+    "first_seen_at",
+    "copies",
+    "copy_count",
+    "entities",  # gained key and iso (D20); a nested object takes new properties in place
+    "entity_iso",
+)
 
 
 def added_properties() -> dict[str, Any]:
