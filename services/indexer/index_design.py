@@ -199,6 +199,11 @@ MAPPINGS: dict[str, Any] = {
         "mentions": {"type": "object", "enabled": False},
         "model_versions": {"type": "object", "dynamic": True},
         "indexed_at": {"type": "date"},
+        # stories (D17): the story joined, and the fingerprint later articles are compared with
+        "story_id": {"type": "keyword"},
+        "story_terms": {"type": "keyword"},
+        "story_time": {"type": "date"},
+        "story_fingerprint": {"type": "object", "enabled": False},
     },
     "dynamic_templates": [
         {"model_versions": {"path_match": "model_versions.*", "mapping": {"type": "keyword"}}}
@@ -208,7 +213,17 @@ MAPPINGS: dict[str, Any] = {
 
 # Fields added to MAPPINGS after an index version was created: put on existing indices at start
 # (adding a field is allowed in place; changing one needs a new index version).
-ADDED_FIELDS = ("truncated", "original_body_chars", "first_seen_at", "copies", "copy_count")
+ADDED_FIELDS = (
+    "truncated",
+    "original_body_chars",
+    "first_seen_at",
+    "copies",
+    "copy_count",
+    "story_id",
+    "story_terms",
+    "story_time",
+    "story_fingerprint",
+)
 
 
 def added_properties() -> dict[str, Any]:

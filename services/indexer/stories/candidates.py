@@ -1,0 +1,194 @@
+"""Where recent story members come from: Elasticsearch (shared by every indexer worker) or memory.
+
+Both implementations have the same retrieval semantics, so the benchmark measures what the
+service does: a member matches when it shares at least one title/lead term (``story_terms``) or
+canonical entity key (``entity_keys``) with the article and its ``story_time`` lies within
+``window_hours`` of the article's; its retrieval score is the sum of a constant boost per shared
+item (the article's title terms weigh ``boosts.title``, its other lead terms ``boosts.lead``,
+entity keys ``boosts.entity``); the top ``k`` by score, then newest, then article id, are returned.
+"""
+
+from __future__ import annotations
+
+import collections
+from collections.abc import Mapping, Sequence
+from datetime import datetime, timedelta
+from typing import Any, Protocol
+
+from elasticsearch import ApiError, Elasticsearch, TransportError
+from elasticsearch import ConnectionError as ESConnectionError
+
+from akhbar.errors import SearchUnavailable
+from indexer.stories.assign import Candidate
+from indexer.stories.features import Fingerprint
+from indexer.stories.similarity import RetrievalBoosts
+
+
+class CandidateSource(Protocol):
+    def find(self, fingerprints: Sequence[Fingerprint]) -> list[list[Candidate]]:
+        """For each fingerprint, its top-K recent story members (best first)."""
+        ...
+
+
+def _iso(when: datetime) -> str:
+    return when.isoformat()
+
+
+def candidate_query(
+    fp: Fingerprint, *, k: int, window_hours: float, boosts: RetrievalBoosts
+) -> dict[str, Any]:
+    """The search body for one fingerprint (pure: asserted exactly in tests, shown in docs)."""
+    should: list[dict[str, Any]] = [
+        {
+            "constant_score": {
+                "filter": {"term": {"story_terms": term}},
+                "boost": boosts.title if term in fp.title else boosts.lead,
+            }
+        }
+        for term in sorted(fp.terms)
+    ]
+    should += [
+        {"constant_score": {"filter": {"term": {"entity_keys": key}}, "boost": boosts.entity}}
+        for key in sorted(fp.entities)
+    ]
+    window = timedelta(hours=window_hours)
+    return {
+        "size": k,
+        "query": {
+            "bool": {
+                "should": should,
+                "minimum_should_match": 1,
+                "filter": [
+                    {"exists": {"field": "story_id"}},
+                    {"range": {"story_time": {"gte": _iso(fp.time - window), "lte": _iso(fp.time + window)}}},
+                ],
+            }
+        },
+        "sort": [{"_score": "desc"}, {"story_time": "desc"}, {"id": "asc"}],
+        "track_scores": True,
+        "_source": ["id", "story_id", "story_fingerprint", "entity_keys", "story_time"],
+    }
+
+
+def candidate_from_source(source: Mapping[str, Any]) -> Candidate:
+    return Candidate(
+        article_id=str(source["id"]),
+        story_id=str(source["story_id"]),
+        fingerprint=Fingerprint.from_stored(
+            source.get("story_fingerprint") or {},
+            source.get("entity_keys") or (),
+            datetime.fromisoformat(str(source["story_time"])),
+        ),
+    )
+
+
+class ElasticsearchCandidates:
+    """One ``msearch`` per batch over the articles index (or indices) named by ``index``."""
+
+    def __init__(
+        self,
+        es: Elasticsearch,
+        index: str | Sequence[str],
+        *,
+        k: int,
+        window_hours: float,
+        boosts: RetrievalBoosts,
+    ) -> None:
+        self._es = es
+        self._index = index if isinstance(index, str) else ",".join(index)
+        self._k, self._window_hours, self._boosts = k, window_hours, boosts
+
+    def find(self, fingerprints: Sequence[Fingerprint]) -> list[list[Candidate]]:
+        if not fingerprints:
+            return []
+        searches: list[dict[str, Any]] = []
+        for fp in fingerprints:
+            searches.append({"index": self._index, "ignore_unavailable": True, "allow_no_indices": True})
+            searches.append(
+                candidate_query(fp, k=self._k, window_hours=self._window_hours, boosts=self._boosts)
+            )
+        try:
+            answer = self._es.msearch(searches=searches).body
+        except (ESConnectionError, TransportError, ApiError) as err:
+            raise SearchUnavailable(f"story candidate search failed: {err}") from err
+        out: list[list[Candidate]] = []
+        for response in answer["responses"]:
+            if "error" in response:
+                raise SearchUnavailable(f"story candidate search failed: {str(response['error'])[:300]}")
+            seen: set[str] = set()
+            found = []
+            for hit in response["hits"]["hits"]:  # a reindex searches two indices: one hit per id
+                if hit["_id"] not in seen:
+                    seen.add(hit["_id"])
+                    found.append(candidate_from_source(hit["_source"]))
+            out.append(found)
+        return out
+
+
+class InMemoryCandidates:
+    """The same retrieval over members held in memory: the benchmark's store and the indexer's
+    window of its own recent assignments (visible before Elasticsearch refreshes). Holds at most
+    ``max_members`` (the oldest added are dropped first)."""
+
+    def __init__(
+        self, *, k: int, window_hours: float, boosts: RetrievalBoosts, max_members: int | None = None
+    ) -> None:
+        self._k, self._window, self._boosts = k, timedelta(hours=window_hours), boosts
+        self._max = max_members
+        self._members: collections.OrderedDict[str, Candidate] = collections.OrderedDict()
+        self._by_term: dict[str, set[str]] = collections.defaultdict(set)
+        self._by_entity: dict[str, set[str]] = collections.defaultdict(set)
+
+    def __len__(self) -> int:
+        return len(self._members)
+
+    def __contains__(self, article_id: object) -> bool:
+        return article_id in self._members
+
+    def get(self, article_id: str) -> Candidate | None:
+        return self._members.get(article_id)
+
+    def add(self, candidate: Candidate) -> None:
+        if candidate.article_id in self._members:
+            self._remove(candidate.article_id)
+        self._members[candidate.article_id] = candidate
+        for term in candidate.fingerprint.terms:
+            self._by_term[term].add(candidate.article_id)
+        for key in candidate.fingerprint.entities:
+            self._by_entity[key].add(candidate.article_id)
+        while self._max is not None and len(self._members) > self._max:
+            self._remove(next(iter(self._members)))
+
+    def _remove(self, article_id: str) -> None:
+        old = self._members.pop(article_id)
+        for index, keys in (
+            (self._by_term, old.fingerprint.terms),
+            (self._by_entity, old.fingerprint.entities),
+        ):
+            for key in keys:
+                ids = index.get(key)
+                if ids is not None:
+                    ids.discard(article_id)
+                    if not ids:
+                        del index[key]
+
+    def find(self, fingerprints: Sequence[Fingerprint]) -> list[list[Candidate]]:
+        return [self.find_one(fp) for fp in fingerprints]
+
+    def find_one(self, fp: Fingerprint) -> list[Candidate]:
+        scores: dict[str, float] = collections.defaultdict(float)
+        for term in fp.terms:
+            boost = self._boosts.title if term in fp.title else self._boosts.lead
+            for aid in self._by_term.get(term, ()):
+                scores[aid] += boost
+        for key in fp.entities:
+            for aid in self._by_entity.get(key, ()):
+                scores[aid] += self._boosts.entity
+        low, high = fp.time - self._window, fp.time + self._window
+        hits = [
+            (score, self._members[aid])
+            for aid, score in scores.items()
+            if low <= self._members[aid].fingerprint.time <= high
+        ]
+        hits.sort(key=lambda h: (-h[0], -h[1].fingerprint.time.timestamp(), h[1].article_id))
+        return [c for _, c in hits[: self._k]]
