@@ -178,7 +178,7 @@ class BatchIndexer:
         self.outcomes: collections.Counter[str] = collections.Counter()  # this instance's DOCS
         self.stories: StoryStage | None = None
         if settings.stories_enabled:
-            self.stories = StoryStage(
+            self.stories = StoryStage.for_elasticsearch(
                 es,
                 StoryParams.load(settings.story_params_file),
                 target_index=self._index,

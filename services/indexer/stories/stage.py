@@ -20,16 +20,21 @@ from __future__ import annotations
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, Protocol
 
 from elasticsearch import ApiError, Elasticsearch, TransportError
 from elasticsearch import ConnectionError as ESConnectionError
 from prometheus_client import Counter
 
 from akhbar.errors import SearchUnavailable
-from akhbar.messages import EnrichedArticle
+from akhbar.messages import EnrichedArticle, RawArticle
 from indexer.stories.assign import Assignment, Candidate, assign
-from indexer.stories.candidates import ElasticsearchCandidates, InMemoryCandidates, candidate_from_source
+from indexer.stories.candidates import (
+    CandidateSource,
+    ElasticsearchCandidates,
+    InMemoryCandidates,
+    candidate_from_source,
+)
 from indexer.stories.features import FeatureExtractor, Fingerprint
 from indexer.stories.similarity import StoryParams
 from indexer.stories.story_index import Member, utc_text
@@ -63,9 +68,70 @@ class StoryDecision:
         }
 
 
+class StoryLookup(Protocol):
+    def stories_of(self, ids: Sequence[str]) -> dict[str, Candidate]:
+        """The articles among ``ids`` that already have a story, as stored."""
+        ...
+
+
+class ElasticsearchLookup:
+    """Realtime ``mget`` by id over the target index, then the read alias (a reindex's old index)."""
+
+    def __init__(self, es: Elasticsearch, indices: Sequence[str]) -> None:
+        self._es, self._indices = es, list(indices)
+
+    def stories_of(self, ids: Sequence[str]) -> dict[str, Candidate]:
+        if not ids:
+            return {}
+        docs = [{"_index": index, "_id": aid} for aid in dict.fromkeys(ids) for index in self._indices]
+        try:
+            answer = self._es.mget(docs=docs, source_includes=_LOOKUP_FIELDS, realtime=True).body
+        except (ESConnectionError, TransportError, ApiError) as err:
+            raise SearchUnavailable(f"story lookup of {len(ids)} articles failed: {err}") from err
+        out: dict[str, Candidate] = {}
+        for doc in answer["docs"]:
+            if "error" in doc:
+                reason = str(doc["error"])
+                if "index_not_found" in reason:
+                    continue  # a read alias not made yet
+                raise SearchUnavailable(f"story lookup failed: {reason[:300]}")
+            source = doc.get("_source") or {}
+            if (
+                doc.get("found")
+                and source.get("story_id")
+                and source.get("story_time")
+                and doc["_id"] not in out
+            ):
+                out[doc["_id"]] = candidate_from_source(source)
+        return out
+
+
 class StoryStage:
+    """The decision loop over pluggable stores: Elasticsearch in the indexer
+    (:meth:`for_elasticsearch`), memory in bench/story_quality.py."""
+
     def __init__(
         self,
+        params: StoryParams,
+        *,
+        source: CandidateSource,
+        lookup: StoryLookup,
+        stories_index: str,
+        k: int,
+        window_hours: float,
+        recent_members: int,
+    ) -> None:
+        self.params = params
+        self.extractor = FeatureExtractor(params.features)
+        self.stories_index = stories_index
+        self._source, self._lookup = source, lookup
+        self.recent = InMemoryCandidates(
+            k=k, window_hours=window_hours, boosts=params.boosts, max_members=recent_members
+        )
+
+    @classmethod
+    def for_elasticsearch(
+        cls,
         es: Elasticsearch,
         params: StoryParams,
         *,
@@ -75,32 +141,32 @@ class StoryStage:
         k: int,
         window_hours: float,
         recent_members: int,
-    ) -> None:
-        self._es = es
-        self.params = params
-        self.extractor = FeatureExtractor(params.features)
-        self._lookup = [target_index] if target_index == read_alias else [target_index, read_alias]
-        self.stories_index = stories_index
-        self._search = ElasticsearchCandidates(
-            es, self._lookup, k=k, window_hours=window_hours, boosts=params.boosts
-        )
-        self.recent = InMemoryCandidates(
-            k=k, window_hours=window_hours, boosts=params.boosts, max_members=recent_members
+    ) -> StoryStage:
+        indices = [target_index] if target_index == read_alias else [target_index, read_alias]
+        return cls(
+            params,
+            source=ElasticsearchCandidates(es, indices, k=k, window_hours=window_hours, boosts=params.boosts),
+            lookup=ElasticsearchLookup(es, indices),
+            stories_index=stories_index,
+            k=k,
+            window_hours=window_hours,
+            recent_members=recent_members,
         )
 
-    def decide(self, items: Sequence[tuple[EnrichedArticle, list[str]]]) -> list[StoryDecision]:
+    def decide(self, items: Sequence[tuple[RawArticle, Sequence[str]]]) -> list[StoryDecision]:
         """Story decisions for ``(article, entity_keys)`` in batch order (``entity_keys`` as the
         document holds them)."""
         prints = [self.extractor.fingerprint(a, keys) for a, keys in items]
-        known = self._indexed_stories([a.id for a, _ in items if a.id not in self.recent])
-        fresh = [i for i, (a, _) in enumerate(items) if a.id not in self.recent and a.id not in known]
-        found = dict(zip(fresh, self._search.find([prints[i] for i in fresh]), strict=True))
+        known = self._lookup.stories_of([a.id for a, _ in items if a.id not in self.recent])
+        for candidate in known.values():
+            self.recent.add(candidate)
+        fresh = [i for i, (a, _) in enumerate(items) if a.id not in self.recent]
+        found = dict(zip(fresh, self._source.find([prints[i] for i in fresh]), strict=True))
         decisions: list[StoryDecision] = []
         for i, ((article, _), fp) in enumerate(zip(items, prints, strict=True)):
             held = self.recent.get(article.id)
-            story = held.story_id if held is not None else known.get(article.id)
-            if story is not None:
-                result = Assignment(story_id=story, score=0.0, founded=False)
+            if held is not None:
+                result = Assignment(story_id=held.story_id, score=0.0, founded=False)
                 ASSIGNED.labels("kept").inc()
             else:
                 pool = {c.article_id: c for c in found.get(i, [])}
@@ -108,31 +174,8 @@ class StoryStage:
                 result = assign(article.id, fp, list(pool.values()), self.params)
                 ASSIGNED.labels("founded" if result.founded else "joined").inc()
             self.recent.add(Candidate(article.id, result.story_id, fp))
-            decisions.append(StoryDecision(result, fp, kept=story is not None))
+            decisions.append(StoryDecision(result, fp, kept=held is not None))
         return decisions
-
-    def _indexed_stories(self, ids: list[str]) -> dict[str, str]:
-        """Story ids of the articles already indexed (realtime ``mget``: unrefreshed writes count)."""
-        if not ids:
-            return {}
-        docs = [{"_index": index, "_id": aid} for aid in dict.fromkeys(ids) for index in self._lookup]
-        try:
-            answer = self._es.mget(docs=docs, source_includes=_LOOKUP_FIELDS, realtime=True).body
-        except (ESConnectionError, TransportError, ApiError) as err:
-            raise SearchUnavailable(f"story lookup of {len(ids)} articles failed: {err}") from err
-        out: dict[str, str] = {}
-        for doc in answer["docs"]:
-            if "error" in doc:
-                reason = str(doc["error"])
-                if "index_not_found" in reason:
-                    continue  # a read alias not made yet
-                raise SearchUnavailable(f"story lookup failed: {reason[:300]}")
-            source = doc.get("_source") or {}
-            if doc.get("found") and source.get("story_id") and doc["_id"] not in out:
-                out[doc["_id"]] = str(source["story_id"])
-                if source.get("story_time"):
-                    self.recent.add(candidate_from_source(source))
-        return out
 
     def member(self, article: EnrichedArticle, decision: StoryDecision, entity_keys: list[str]) -> Member:
         """What the article adds to its story's document."""
