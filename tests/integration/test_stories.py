@@ -9,11 +9,11 @@ import pytest
 from elasticsearch import Elasticsearch
 
 from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
-from akhbar.messages import EnrichedArticle, EntitySummary, LanguageGuess, TopicTag, article_id
+from akhbar.messages import EnrichedArticle, EntitySummary, LanguageGuess, TopicTag, article_id, encode
 from indexer.reindex import reindex
 from indexer.settings import IndexerSettings
 
-from .indexer_kit import count, produce, run_indexer
+from .indexer_kit import count, run_indexer
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 
@@ -93,6 +93,16 @@ def _articles() -> tuple[list[EnrichedArticle], list[EnrichedArticle]]:
     law = [_article(n, *row) for n, row in enumerate(LAW)]
     water = [_article(n + 10, *row) for n, row in enumerate(WATER)]
     return law, water
+
+
+def produce(settings: IndexerSettings, articles: list[EnrichedArticle]) -> None:
+    """All on partition 0, so the indexer reads them in this order (which article founds a story
+    depends on arrival order; across partitions that order is not fixed)."""
+    producer = make_producer(settings, client_id="test")
+    for a in articles:
+        producer.send(settings.topic_enriched, key=a.id.encode(), value=encode(a), partition=0)
+    producer.flush()
+    producer.close()
 
 
 def _stories_of(es: Elasticsearch, index: str) -> dict[str, str]:

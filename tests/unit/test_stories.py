@@ -83,7 +83,12 @@ def test_fingerprint_folds_stems_and_drops_stop_words_and_takes_the_lead_from_th
     assert fp.entities == {"LOC:القاهره", "PER:عبد الله"}  # ORG is not among the configured types
     assert fp.time == T0 - timedelta(hours=1)  # first seen wins over published
     assert fp.terms == {"رييس", "يزور", "قاهر", "وصل"}
-    assert fp.stored() == {"title": ["رييس", "قاهر", "يزور"], "lead": ["رييس", "قاهر", "وصل"]}
+    assert fp.names == {"قاهر", "عبد"}  # the kept entities' name words, as terms (الله → له, a stop word)
+    assert fp.stored() == {
+        "title": ["رييس", "قاهر", "يزور"],
+        "lead": ["رييس", "قاهر", "وصل"],
+        "names": ["عبد", "قاهر"],
+    }
     assert Fingerprint.from_stored(fp.stored(), fp.entities, fp.time) == fp
 
 
@@ -118,6 +123,25 @@ def test_entities_alone_never_make_two_articles_one_story() -> None:
     a = _fp({"x"}, {"x", "z"}, {"PER:p", "LOC:l"})
     b = _fp({"x"}, {"x", "q"}, {"PER:p", "LOC:l"})  # one shared term, all entities shared
     assert similarity(a, b, PARAMS) == 0.0
+    # the same person named in two events: the words of the name do not pass the gate
+    name = frozenset({"سمير", "خطيب"})
+    law = Fingerprint(
+        frozenset({"سمير", "خطيب", "قان"}),
+        frozenset({"سمير", "خطيب", "رييس", "قان"}),
+        frozenset({"PER:سمير الخطيب"}),
+        T0,
+        name,
+    )
+    water = Fingerprint(
+        frozenset({"سمير", "خطيب", "مياه"}),
+        frozenset({"سمير", "خطيب", "رييس", "مياه"}),
+        frozenset({"PER:سمير الخطيب"}),
+        T0,
+        name,
+    )
+    assert similarity(law, water, PARAMS) == 0.0  # shared: سمير خطيب رييس, of which only رييس is not a name
+    law2 = Fingerprint(law.title, law.lead | {"مياه"}, law.entities, T0, name)
+    assert similarity(law2, water, PARAMS) > 0  # رييس and مياه: two words outside the name
 
 
 def test_the_shipped_params_file_loads_and_bad_params_are_refused(tmp_path: Path) -> None:
@@ -142,7 +166,9 @@ def test_an_article_joins_the_most_similar_story_above_the_threshold() -> None:
     weaker = Candidate("m2", "story-2", _fp({"x"}, {"x", "y", "q", "r"}))
     far_member_of_1 = Candidate("m3", "story-1", _fp({"q"}, {"q", "r"}))
     result = assign("new", ARTICLE, [weaker, far_member_of_1, near], PARAMS)
-    assert result == Assignment("story-1", pytest.approx(similarity(ARTICLE, near.fingerprint, PARAMS)), False, "m1")
+    assert result == Assignment(
+        "story-1", pytest.approx(similarity(ARTICLE, near.fingerprint, PARAMS)), False, "m1"
+    )
     assert result.score == pytest.approx(0.3 * 2 / 4 + 0.5 * 3 / 5 + 0.2 * 1 / 3)
 
 
@@ -154,9 +180,15 @@ def test_below_the_threshold_the_article_founds_a_story_named_after_itself() -> 
 
 def test_ties_go_to_the_story_with_the_earliest_member_then_the_smaller_id_and_self_is_ignored() -> None:
     same = _fp({"x", "y"}, {"x", "y", "z"}, {"PER:p"})
-    later = Candidate("m1", "story-b", Fingerprint(same.title, same.lead, same.entities, T0 + timedelta(hours=1)))
-    earlier_first = Candidate("m2", "story-c", Fingerprint(same.title, same.lead, same.entities, T0 - timedelta(hours=1)))
-    earlier_second = Candidate("m3", "story-a", Fingerprint(same.title, same.lead, same.entities, T0 + timedelta(hours=1)))
+    later = Candidate(
+        "m1", "story-b", Fingerprint(same.title, same.lead, same.entities, T0 + timedelta(hours=1))
+    )
+    earlier_first = Candidate(
+        "m2", "story-c", Fingerprint(same.title, same.lead, same.entities, T0 - timedelta(hours=1))
+    )
+    earlier_second = Candidate(
+        "m3", "story-a", Fingerprint(same.title, same.lead, same.entities, T0 + timedelta(hours=1))
+    )
     # same score for m2 and m3/m1 only when equally far: m2 (−1 h) and m1/m3 (+1 h) decay alike
     result = assign("new", ARTICLE, [later, earlier_second, earlier_first], PARAMS)
     assert result.story_id == "story-c"
@@ -184,7 +216,10 @@ def test_the_candidate_query_is_one_constant_boost_per_shared_term_within_the_wi
                     {"exists": {"field": "story_id"}},
                     {
                         "range": {
-                            "story_time": {"gte": "2026-02-03T09:30:00+00:00", "lte": "2026-02-05T09:30:00+00:00"}
+                            "story_time": {
+                                "gte": "2026-02-03T09:30:00+00:00",
+                                "lte": "2026-02-05T09:30:00+00:00",
+                            }
                         }
                     },
                 ],
@@ -214,7 +249,9 @@ def test_in_memory_candidates_rank_like_the_query_filter_by_window_and_evict_the
 
 
 # -- the story document --------------------------------------------------------------------------
-def _member(aid: str, source: str, minutes: int, keys: tuple[str, ...], topic: str | None = "politics") -> Member:
+def _member(
+    aid: str, source: str, minutes: int, keys: tuple[str, ...], topic: str | None = "politics"
+) -> Member:
     return Member(
         story_id="s1",
         article_id=aid,
@@ -242,7 +279,10 @@ def test_members_are_added_once_and_counts_first_article_timeline_and_entities_f
         "top_entities": ["ORG:النواب", "PER:الخطيب"],
         "topic_counts": {"politics": 1, "economy": 1},
         "topic": "economy",  # a tie: the smaller code
-        "timeline": [{"hour": "2026-02-04T09:00:00.000Z", "count": 1}, {"hour": "2026-02-04T10:00:00.000Z", "count": 1}],
+        "timeline": [
+            {"hour": "2026-02-04T09:00:00.000Z", "count": 1},
+            {"hour": "2026-02-04T10:00:00.000Z", "count": 1},
+        ],
         "first_seen": "2026-02-04T09:30:00.000Z",
         "last_seen": "2026-02-04T10:15:00.000Z",
         "first_article": {

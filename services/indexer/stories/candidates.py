@@ -83,7 +83,12 @@ def candidate_from_source(source: Mapping[str, Any]) -> Candidate:
 
 
 class ElasticsearchCandidates:
-    """One ``msearch`` per batch over the articles index (or indices) named by ``index``."""
+    """One ``msearch`` per batch over the articles index (or indices) named by ``index``.
+
+    The first search of a process refreshes those indices first: what an earlier run (a restart,
+    a rebalance's previous owner) wrote in its last refresh interval is then searchable, and only
+    concurrent workers can miss each other's newest writes (D17 bounds that race).
+    """
 
     def __init__(
         self,
@@ -97,10 +102,17 @@ class ElasticsearchCandidates:
         self._es = es
         self._index = index if isinstance(index, str) else ",".join(index)
         self._k, self._window_hours, self._boosts = k, window_hours, boosts
+        self._refreshed = False
 
     def find(self, fingerprints: Sequence[Fingerprint]) -> list[list[Candidate]]:
         if not fingerprints:
             return []
+        if not self._refreshed:
+            try:
+                self._es.indices.refresh(index=self._index, ignore_unavailable=True, allow_no_indices=True)
+            except (ESConnectionError, TransportError, ApiError) as err:
+                raise SearchUnavailable(f"refresh before the first story search failed: {err}") from err
+            self._refreshed = True
         searches: list[dict[str, Any]] = []
         for fp in fingerprints:
             searches.append({"index": self._index, "ignore_unavailable": True, "allow_no_indices": True})

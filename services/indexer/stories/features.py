@@ -68,6 +68,7 @@ class FeatureParams:
     min_term_chars: int = 2
     keep_numbers: bool = True
     entity_types: frozenset[str] = frozenset({"PER", "LOC", "ORG", "MISC"})
+    entity_words_in_text: bool = True
 
     @classmethod
     def from_mapping(cls, raw: Mapping[str, Any]) -> FeatureParams:
@@ -76,6 +77,7 @@ class FeatureParams:
             min_term_chars=int(raw["min_term_chars"]),
             keep_numbers=bool(raw["keep_numbers"]),
             entity_types=frozenset(raw["entity_types"]),
+            entity_words_in_text=bool(raw.get("entity_words_in_text", True)),
         )
 
 
@@ -87,6 +89,7 @@ class Fingerprint:
     lead: frozenset[str]
     entities: frozenset[str]
     time: datetime
+    names: frozenset[str] = frozenset()  # the terms of the entities' names (see similarity's gate)
 
     @property
     def terms(self) -> frozenset[str]:
@@ -95,7 +98,7 @@ class Fingerprint:
 
     def stored(self) -> dict[str, list[str]]:
         """What the article document keeps (``story_fingerprint``) so a later article can be compared."""
-        return {"title": sorted(self.title), "lead": sorted(self.lead)}
+        return {"title": sorted(self.title), "lead": sorted(self.lead), "names": sorted(self.names)}
 
     @classmethod
     def from_stored(
@@ -106,6 +109,7 @@ class Fingerprint:
             lead=frozenset(stored.get("lead", ())),
             entities=frozenset(entity_keys),
             time=time,
+            names=frozenset(stored.get("names", ())),
         )
 
 
@@ -157,11 +161,14 @@ class FeatureExtractor:
     def fingerprint(self, article: RawArticle, entity_keys: Iterable[str]) -> Fingerprint:
         """``entity_keys``: the document's own field (``to_document(article)["entity_keys"]``)."""
         types = self.params.entity_types
+        keys = [k for k in entity_keys if k.partition(":")[0] in types]
+        title, lead = self.terms(article.title), self.terms(self.lead(article.body))
+        names = frozenset().union(*(self.terms(k.partition(":")[2]) for k in keys))
+        if not self.params.entity_words_in_text:
+            # the names already count once, as entity keys: their words do not count again
+            title, lead = title - names, lead - names
         return Fingerprint(
-            title=self.terms(article.title),
-            lead=self.terms(self.lead(article.body)),
-            entities=frozenset(k for k in entity_keys if k.partition(":")[0] in types),
-            time=article_time(article),
+            title=title, lead=lead, entities=frozenset(keys), time=article_time(article), names=names
         )
 
 

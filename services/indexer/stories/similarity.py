@@ -7,9 +7,10 @@
 ``overlap(A, B) = |A ∩ B| / (min(|A|, |B|) + s)``: an overlap coefficient (a short headline
 inside a long lead still counts fully) smoothed by ``s`` so two tiny sets sharing one word do
 not score 1. ``decay(h) = 0.5 ** (h / half_life_hours)``. A member sharing fewer than
-``min_shared_terms`` title+lead terms scores 0: entities alone (the same minister on the same
-day) never make two events one. Every number lives in ``data/params.json`` (documented there);
-bench/story_quality.py measures them.
+``min_shared_terms`` title+lead terms outside the words of either's entity names scores 0:
+entities alone (the same minister, named in two events of the same day) never make them one.
+Every number lives in ``data/params.json`` (documented there); bench/story_quality.py measures
+them.
 """
 
 from __future__ import annotations
@@ -82,7 +83,9 @@ def decay(hours: float, half_life_hours: float) -> float:
 
 def similarity(a: Fingerprint, b: Fingerprint, params: StoryParams) -> float:
     terms_a, terms_b = a.terms, b.terms
-    if len(terms_a & terms_b) < params.min_shared_terms:
+    # the gate counts only words outside the entities' names: one minister named in two events of
+    # the same day shares his name's words, not the event's
+    if len((terms_a & terms_b) - a.names - b.names) < params.min_shared_terms:
         return 0.0
     s = params.overlap_smoothing
     raw = (
