@@ -11,6 +11,7 @@ from elasticsearch import Elasticsearch
 from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
 from akhbar.messages import EnrichedArticle, EntitySummary, LanguageGuess, TopicTag, article_id, encode
 from indexer.reindex import reindex
+from indexer.search import SearchRequest, StoriesRequest, search, search_stories
 from indexer.settings import IndexerSettings
 
 from .indexer_kit import count, run_indexer
@@ -183,3 +184,47 @@ def test_a_reindex_carries_story_ids_over_and_leaves_the_story_documents_alone(
     docs = _story_docs(es, settings)
     assert docs[law[0].id]["article_count"] == 3 and docs[water[0].id]["article_count"] == 2
     assert docs[law[0].id]["first_article"] == before[law[0].id]["first_article"]
+
+
+def test_search_collapses_by_story_lists_one_story_first_seen_first_and_ranks_stories(
+    settings: IndexerSettings, es: Elasticsearch
+) -> None:
+    law, water = _articles()
+    produce(settings, [law[0], water[0], law[1], water[1], law[2]])
+    run_indexer(settings, es, expect=5)
+    es.indices.refresh(index=[settings.read_alias, settings.stories_index])
+
+    collapsed = search(es, SearchRequest(collapse_stories=True, facets=False), index=settings.read_alias)
+    assert (collapsed.total, collapsed.stories) == (5, 2)
+    by_story = {h.source["story_id"]: h for h in collapsed.hits}
+    assert sorted(by_story) == sorted([law[0].id, water[0].id])
+    assert (by_story[law[0].id].story_size, by_story[water[0].id].story_size) == (3, 2)
+    # newest first (no text): the story's newest article is its hit; inner hits are first seen first
+    assert by_story[law[0].id].id == law[2].id
+    assert [a["id"] for a in by_story[law[0].id].story_articles] == [law[0].id, law[1].id, law[2].id]
+
+    text = search(es, SearchRequest(text="قانون الانتخاب", collapse_stories=True), index=settings.read_alias)
+    assert [h.source["story_id"] for h in text.hits] == [law[0].id] and text.hits[0].story_size == 3
+
+    one = search(es, SearchRequest(story=water[0].id, facets=False), index=settings.read_alias)
+    assert [h.id for h in one.hits] == [water[0].id, water[1].id]
+
+    trending = search_stories(
+        es, StoriesRequest(since=None, origin="2026-02-04T10:00:00Z"), index=settings.stories_index
+    )
+    assert [s["story_id"] for s in trending.stories] == [law[0].id, water[0].id]  # 3 articles beat 2
+    assert (
+        trending.stories[0]["article_count"] == 3 and trending.stories[0]["first_article"]["id"] == law[0].id
+    )
+    eu = search_stories(
+        es, StoriesRequest(since=None, entities=("ORG:الاتحاد الاوروبي",)), index=settings.stories_index
+    )
+    assert [s["story_id"] for s in eu.stories] == [water[0].id]
+    assert (
+        search_stories(es, StoriesRequest(since="2026-02-04T09:30:00Z"), index=settings.stories_index).total
+        == 1
+    )
+    assert (
+        search_stories(es, StoriesRequest(since=None, topics=("sports",)), index=settings.stories_index).total
+        == 0
+    )

@@ -314,3 +314,72 @@ def test_time_texts_are_fixed_format_utc() -> None:
     assert utc_text(east) == "2026-02-04T12:05:07.123Z"
     assert utc_text(datetime(2026, 2, 4, 12, 5)) == "2026-02-04T12:05:00.000Z"  # naive = UTC
     assert hour_text(east) == "2026-02-04T12:00:00.000Z"
+
+
+# -- search by story -----------------------------------------------------------------------------
+def test_collapsed_search_and_one_storys_coverage_bodies() -> None:
+    from indexer.search import SearchRequest, build_query
+
+    collapsed = build_query(SearchRequest(collapse_stories=True, facets=False, story_hits=2))
+    assert collapsed["collapse"] == {
+        "field": "story_id",
+        "inner_hits": {
+            "name": "story",
+            "size": 2,
+            "sort": [{"story_time": {"order": "asc", "missing": "_last"}}],
+            "_source": ["id", "title", "source", "url", "first_seen_at"],
+        },
+    }
+    assert collapsed["aggs"] == {"stories": {"cardinality": {"field": "story_id"}}}
+    one = build_query(SearchRequest(story="abc", facets=False))
+    assert one["query"]["bool"]["filter"] == [{"term": {"story_id": "abc"}}]
+    assert one["sort"] == [{"story_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+    assert "collapse" not in one
+
+
+def test_trending_stories_body_ranks_by_size_and_recency_with_filters() -> None:
+    from indexer.search import StoriesRequest, build_stories_query
+
+    body = build_stories_query(
+        StoriesRequest(
+            topics=("politics",), entities=("PER:سمير الخطيب",), since="now-6h", min_articles=2, size=5
+        )
+    )
+    assert body == {
+        "query": {
+            "function_score": {
+                "query": {
+                    "bool": {
+                        "filter": [
+                            {"terms": {"topic": ["politics"]}},
+                            {"term": {"top_entities": "PER:سمير الخطيب"}},
+                            {"range": {"last_seen": {"gte": "now-6h"}}},
+                            {"range": {"article_count": {"gte": 2}}},
+                        ]
+                    }
+                },
+                "functions": [
+                    {"field_value_factor": {"field": "article_count", "modifier": "log1p", "missing": 1}},
+                    {"gauss": {"last_seen": {"origin": "now", "scale": "12h", "decay": 0.5}}},
+                ],
+                "score_mode": "multiply",
+                "boost_mode": "replace",
+            }
+        },
+        "sort": [{"_score": "desc"}, {"last_seen": "desc"}, {"story_id": "asc"}],
+        "track_scores": True,
+        "size": 5,
+        "from": 0,
+        "track_total_hits": True,
+        "_source": [
+            "story_id",
+            "article_count",
+            "source_count",
+            "first_seen",
+            "last_seen",
+            "topic",
+            "top_entities",
+            "first_article",
+            "timeline",
+        ],
+    }
