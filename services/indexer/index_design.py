@@ -201,9 +201,10 @@ MAPPINGS: dict[str, Any] = {
         "indexed_at": {"type": "date"},
         # stories (D17): the story joined, and the fingerprint later articles are compared with
         "story_id": {"type": "keyword"},
-        "story_terms": {"type": "keyword"},
+        "story_terms": {"type": "keyword"},  # title + lead terms: what candidate retrieval matches
+        "story_title_terms": {"type": "keyword", "index": False},  # read back as doc values
+        "story_names": {"type": "keyword", "index": False},  # the words of the entities' names
         "story_time": {"type": "date"},
-        "story_fingerprint": {"type": "object", "enabled": False},
     },
     "dynamic_templates": [
         {"model_versions": {"path_match": "model_versions.*", "mapping": {"type": "keyword"}}}
@@ -222,7 +223,8 @@ ADDED_FIELDS = (
     "story_id",
     "story_terms",
     "story_time",
-    "story_fingerprint",
+    "story_title_terms",
+    "story_names",
 )
 
 

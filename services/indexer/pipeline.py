@@ -182,7 +182,8 @@ class BatchIndexer:
                 es,
                 StoryParams.load(settings.story_params_file),
                 target_index=self._index,
-                read_alias=settings.read_alias,
+                # live: the write alias alone; a reindex (an index by name) also reads the old index
+                read_alias=settings.read_alias if self._index != settings.write_alias else self._index,
                 stories_index=settings.stories_index,
                 k=settings.story_candidates,
                 window_hours=settings.story_window_hours,

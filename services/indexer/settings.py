@@ -52,12 +52,13 @@ class IndexerSettings(CommonSettings):
         description="an article joins only a story with a member within this many hours of it",
     )
     story_candidates: int = Field(
-        default=20, ge=1, le=500, description="K: story members retrieved per article (top by shared terms)"
+        default=10, ge=1, le=500, description="K: story members retrieved per article (top by shared terms)"
     )
     story_recent_members: int = Field(
-        default=20_000,
+        default=2_000,
         ge=0,
-        description="this process's own recent assignments kept in memory (seen before ES refreshes)",
+        description="this process's own latest assignments kept in memory, so the next articles see "
+        "them before Elasticsearch refreshes (a few batches' worth; each costs CPU per article)",
     )
     story_params_file: Path | None = Field(
         default=None,

@@ -1,16 +1,20 @@
 """Where recent story members come from: Elasticsearch (shared by every indexer worker) or memory.
 
 Both implementations have the same retrieval semantics, so the benchmark measures what the
-service does: a member matches when it shares at least one title/lead term (``story_terms``) or
+service does: a member matches when it shares at least one probe term (the article's title terms
+and those of its lead's first words, ``Fingerprint.probe``) with its ``story_terms`` or
 canonical entity key (``entity_keys``) with the article and its ``story_time`` lies within
 ``window_hours`` of the article's; its retrieval score is the sum of a constant boost per shared
 item (the article's title terms weigh ``boosts.title``, its other lead terms ``boosts.lead``,
 entity keys ``boosts.entity``); the top ``k`` by score, then newest, then article id, are returned.
+Elasticsearch ranks by score alone (so Lucene can skip what cannot make the top k): members tied
+at the k-th score may differ between the two, nothing else.
 """
 
 from __future__ import annotations
 
 import collections
+import heapq
 from collections.abc import Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
@@ -45,7 +49,7 @@ def candidate_query(
                 "boost": boosts.title if term in fp.title else boosts.lead,
             }
         }
-        for term in sorted(fp.terms)
+        for term in sorted(fp.probe)
     ]
     should += [
         {"constant_score": {"filter": {"term": {"entity_keys": key}}, "boost": boosts.entity}}
@@ -64,20 +68,49 @@ def candidate_query(
                 ],
             }
         },
-        "sort": [{"_score": "desc"}, {"story_time": "desc"}, {"id": "asc"}],
-        "track_scores": True,
-        "_source": ["id", "story_id", "story_fingerprint", "entity_keys", "story_time"],
+        # by score alone, no total: Lucene can skip documents that cannot make the top k
+        "track_total_hits": False,
+        # doc values, not _source: a hit costs no decompression of the whole article
+        "_source": False,
+        "docvalue_fields": [*CANDIDATE_FIELDS[:-1], {"field": "story_time", "format": "strict_date_time"}],
     }
 
 
+def _ranked(scored: list[tuple[float, Candidate]], k: int) -> list[Candidate]:
+    """Best first: score, then newest, then article id (the in-memory source's order)."""
+    keyed = [(-score, -c.fingerprint.time.timestamp(), c.article_id, c) for score, c in scored]
+    return [c for *_, c in heapq.nsmallest(k, keyed, key=lambda t: t[:3])]
+
+
+CANDIDATE_FIELDS = [
+    "id",
+    "story_id",
+    "story_terms",
+    "story_title_terms",
+    "story_names",
+    "entity_keys",
+    "story_time",
+]
+
+
 def candidate_from_source(source: Mapping[str, Any]) -> Candidate:
+    """A member from its ``_source`` (the lookup by id)."""
     return Candidate(
         article_id=str(source["id"]),
         story_id=str(source["story_id"]),
         fingerprint=Fingerprint.from_stored(
-            source.get("story_fingerprint") or {},
-            source.get("entity_keys") or (),
-            datetime.fromisoformat(str(source["story_time"])),
+            source, source.get("entity_keys") or (), datetime.fromisoformat(str(source["story_time"]))
+        ),
+    )
+
+
+def candidate_from_fields(fields: Mapping[str, list[Any]]) -> Candidate:
+    """A member from a search hit's doc values (every value a list)."""
+    return Candidate(
+        article_id=str(fields["id"][0]),
+        story_id=str(fields["story_id"][0]),
+        fingerprint=Fingerprint.from_stored(
+            fields, fields.get("entity_keys") or (), datetime.fromisoformat(str(fields["story_time"][0]))
         ),
     )
 
@@ -127,13 +160,11 @@ class ElasticsearchCandidates:
         for response in answer["responses"]:
             if "error" in response:
                 raise SearchUnavailable(f"story candidate search failed: {str(response['error'])[:300]}")
-            seen: set[str] = set()
-            found = []
+            best: dict[str, tuple[float, Candidate]] = {}
             for hit in response["hits"]["hits"]:  # a reindex searches two indices: one hit per id
-                if hit["_id"] not in seen:
-                    seen.add(hit["_id"])
-                    found.append(candidate_from_source(hit["_source"]))
-            out.append(found)
+                if hit["_id"] not in best:
+                    best[hit["_id"]] = (float(hit["_score"]), candidate_from_fields(hit["fields"]))
+            out.append(_ranked(list(best.values()), self._k))
         return out
 
 
@@ -148,6 +179,7 @@ class InMemoryCandidates:
         self._k, self._window, self._boosts = k, timedelta(hours=window_hours), boosts
         self._max = max_members
         self._members: collections.OrderedDict[str, Candidate] = collections.OrderedDict()
+        self._times: dict[str, float] = {}  # member → its time as a timestamp (the hot sort key)
         self._by_term: dict[str, set[str]] = collections.defaultdict(set)
         self._by_entity: dict[str, set[str]] = collections.defaultdict(set)
 
@@ -164,6 +196,7 @@ class InMemoryCandidates:
         if candidate.article_id in self._members:
             self._remove(candidate.article_id)
         self._members[candidate.article_id] = candidate
+        self._times[candidate.article_id] = candidate.fingerprint.time.timestamp()
         for term in candidate.fingerprint.terms:
             self._by_term[term].add(candidate.article_id)
         for key in candidate.fingerprint.entities:
@@ -173,6 +206,7 @@ class InMemoryCandidates:
 
     def _remove(self, article_id: str) -> None:
         old = self._members.pop(article_id)
+        del self._times[article_id]
         for index, keys in (
             (self._by_term, old.fingerprint.terms),
             (self._by_entity, old.fingerprint.entities),
@@ -189,18 +223,14 @@ class InMemoryCandidates:
 
     def find_one(self, fp: Fingerprint) -> list[Candidate]:
         scores: dict[str, float] = collections.defaultdict(float)
-        for term in fp.terms:
+        for term in fp.probe:
             boost = self._boosts.title if term in fp.title else self._boosts.lead
             for aid in self._by_term.get(term, ()):
                 scores[aid] += boost
         for key in fp.entities:
             for aid in self._by_entity.get(key, ()):
                 scores[aid] += self._boosts.entity
-        low, high = fp.time - self._window, fp.time + self._window
-        hits = [
-            (score, self._members[aid])
-            for aid, score in scores.items()
-            if low <= self._members[aid].fingerprint.time <= high
-        ]
-        hits.sort(key=lambda h: (-h[0], -h[1].fingerprint.time.timestamp(), h[1].article_id))
-        return [c for _, c in hits[: self._k]]
+        at, window = fp.time.timestamp(), self._window.total_seconds()
+        times = self._times
+        hits = [(-score, -times[aid], aid) for aid, score in scores.items() if abs(times[aid] - at) <= window]
+        return [self._members[aid] for _, _, aid in heapq.nsmallest(self._k, hits)]

@@ -13,7 +13,7 @@ from __future__ import annotations
 import json
 import re
 from collections.abc import Iterable, Mapping, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from functools import lru_cache
 from importlib import resources
@@ -50,21 +50,31 @@ class Affixes:
 
     def stem(self, token: str) -> str:
         """One prefix at most, then each suffix in order, never below ``min_stem`` letters."""
-        for prefix in self.prefixes:
-            rest = len(token) - len(prefix)
-            need = self.single_letter_min_rest if len(prefix) == 1 else self.min_stem
-            if rest >= need and token.startswith(prefix):
-                token = token[len(prefix) :]
-                break
+        if token and token[0] in self._prefix_starts:
+            for prefix in self.prefixes:
+                need = self.single_letter_min_rest if len(prefix) == 1 else self.min_stem
+                if len(token) - len(prefix) >= need and token.startswith(prefix):
+                    token = token[len(prefix) :]
+                    break
         for suffix in self.suffixes:
-            if len(token) - len(suffix) >= self.min_stem and token.endswith(suffix):
+            if token.endswith(suffix) and len(token) - len(suffix) >= self.min_stem:
                 token = token[: -len(suffix)]
         return token
+
+    @property
+    def _prefix_starts(self) -> frozenset[str]:
+        return _first_letters(self.prefixes)
+
+
+@lru_cache(maxsize=8)
+def _first_letters(prefixes: tuple[str, ...]) -> frozenset[str]:
+    return frozenset(p[0] for p in prefixes)
 
 
 @dataclass(frozen=True, slots=True)
 class FeatureParams:
     lead_words: int = 50
+    probe_words: int = 20
     min_term_chars: int = 2
     keep_numbers: bool = True
     entity_types: frozenset[str] = frozenset({"PER", "LOC", "ORG", "MISC"})
@@ -74,6 +84,7 @@ class FeatureParams:
     def from_mapping(cls, raw: Mapping[str, Any]) -> FeatureParams:
         return cls(
             lead_words=int(raw["lead_words"]),
+            probe_words=int(raw.get("probe_words", raw["lead_words"])),
             min_term_chars=int(raw["min_term_chars"]),
             keep_numbers=bool(raw["keep_numbers"]),
             entity_types=frozenset(raw["entity_types"]),
@@ -90,26 +101,37 @@ class Fingerprint:
     entities: frozenset[str]
     time: datetime
     names: frozenset[str] = frozenset()  # the terms of the entities' names (see similarity's gate)
+    probe: frozenset[str] = field(default=frozenset(), compare=False)
+    """The terms retrieval asks for: the title's and those of the lead's first ``probe_words``
+    words (fewer clauses per search); empty = all the terms."""
+    terms: frozenset[str] = field(init=False, compare=False)
+    """Title and lead terms together: the ``story_terms`` keyword field of the article."""
 
-    @property
-    def terms(self) -> frozenset[str]:
-        """Title and lead terms together: the ``story_terms`` keyword field of the article."""
-        return self.title | self.lead
+    def __post_init__(self) -> None:
+        object.__setattr__(self, "terms", self.title | self.lead)  # read in every comparison
+        if not self.probe:
+            object.__setattr__(self, "probe", self.terms)
 
     def stored(self) -> dict[str, list[str]]:
-        """What the article document keeps (``story_fingerprint``) so a later article can be compared."""
-        return {"title": sorted(self.title), "lead": sorted(self.lead), "names": sorted(self.names)}
+        """What the article document keeps so a later article can be compared with it (sorted
+        keyword arrays: Elasticsearch returns them as doc values, without loading ``_source``)."""
+        return {
+            "story_terms": sorted(self.terms),
+            "story_title_terms": sorted(self.title),
+            "story_names": sorted(self.names),
+        }
 
     @classmethod
     def from_stored(
         cls, stored: Mapping[str, Sequence[str]], entity_keys: Iterable[str], time: datetime
     ) -> Fingerprint:
+        """The fingerprint as compared (``lead`` holds all the terms: only title and terms matter)."""
         return cls(
-            title=frozenset(stored.get("title", ())),
-            lead=frozenset(stored.get("lead", ())),
+            title=frozenset(stored.get("story_title_terms", ())),
+            lead=frozenset(stored.get("story_terms", ())),
             entities=frozenset(entity_keys),
             time=time,
-            names=frozenset(stored.get("names", ())),
+            names=frozenset(stored.get("story_names", ())),
         )
 
 
@@ -155,20 +177,27 @@ class FeatureExtractor:
                 out.add(term)
         return frozenset(out)
 
-    def lead(self, body: str) -> str:
-        return " ".join(body.split(maxsplit=self.params.lead_words)[: self.params.lead_words])
+    def lead(self, body: str, words: int | None = None) -> str:
+        n = self.params.lead_words if words is None else words
+        return " ".join(body.split(maxsplit=n)[:n])
 
     def fingerprint(self, article: RawArticle, entity_keys: Iterable[str]) -> Fingerprint:
         """``entity_keys``: the document's own field (``to_document(article)["entity_keys"]``)."""
         types = self.params.entity_types
         keys = [k for k in entity_keys if k.partition(":")[0] in types]
         title, lead = self.terms(article.title), self.terms(self.lead(article.body))
+        probe = title | self.terms(self.lead(article.body, self.params.probe_words))
         names = frozenset().union(*(self.terms(k.partition(":")[2]) for k in keys))
         if not self.params.entity_words_in_text:
             # the names already count once, as entity keys: their words do not count again
-            title, lead = title - names, lead - names
+            title, lead, probe = title - names, lead - names, probe - names
         return Fingerprint(
-            title=title, lead=lead, entities=frozenset(keys), time=article_time(article), names=names
+            title=title,
+            lead=lead,
+            entities=frozenset(keys),
+            time=article_time(article),
+            names=names,
+            probe=probe & (title | lead),
         )
 
 

@@ -47,7 +47,15 @@ ASSIGNED = Counter(
     ["kind"],
 )
 
-_LOOKUP_FIELDS = ["id", "story_id", "story_fingerprint", "entity_keys", "story_time"]
+_LOOKUP_FIELDS = [
+    "id",
+    "story_id",
+    "story_terms",
+    "story_title_terms",
+    "story_names",
+    "entity_keys",
+    "story_time",
+]
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,8 +70,7 @@ class StoryDecision:
         """Added to the article document (``story_*`` fields of the articles mapping)."""
         return {
             "story_id": self.assignment.story_id,
-            "story_terms": sorted(self.fingerprint.terms),
-            "story_fingerprint": self.fingerprint.stored(),
+            **self.fingerprint.stored(),
             "story_time": utc_text(self.fingerprint.time),
         }
 
