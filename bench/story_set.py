@@ -1,10 +1,11 @@
 """Load the labelled story set (bench/data/stories/) as the RawArticles the fetcher would publish.
 
-Originals are built field by field as ``fetcher.poller.SourcePoller._to_raw`` builds a message
-(canonical URL → ``article_id``, paragraphs joined by a blank line, ``content_hash`` of title and
-body, SimHash of the body). Generated copies are HTML pages: their bytes go through
-``fetcher.extract.extract_article`` with the page's HTTP Content-Type (so windows-1256 pages
-decode through ``fetcher.charset``), and the message is built from ``raw_article_fields()``.
+Every message is made by ``fetcher.raw.build_raw_article``, the fetcher's one builder, from an
+``ExtractedArticle`` and the configured source it came through (``row["source"]``). For generated
+copies the ExtractedArticle is the fetcher's extraction of the stored page
+(``fetcher.extract.extract_article`` with the page's HTTP Content-Type, so windows-1256 pages
+decode through ``fetcher.charset``). For originals it is what extraction yields for a clean page of
+the written article: its title, paragraphs and publication time as ``article:published_time``.
 
 Metrics are computed over :attr:`LabelledArticle.id` (unique in the set), never over
 ``article.id``.
@@ -20,11 +21,13 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from functools import cache
 from pathlib import Path
-from typing import Literal
+from typing import Any, Literal
 
-from akhbar.messages import RawArticle, article_id
-from fetcher.dedup import content_hash, simhash64
-from fetcher.extract import extract_article
+from akhbar.messages import RawArticle
+from fetcher.extract import ExtractedArticle, extract_article
+from fetcher.feeds import Discovered
+from fetcher.raw import build_raw_article
+from fetcher.sources import Source, SourceKind
 from fetcher.urls import canonicalize_url
 
 __all__ = ["STORY_SET", "LabelledArticle", "load_story_set"]
@@ -48,61 +51,67 @@ class LabelledArticle:
     """``original``, ``syndicated`` (aggregator page) or ``cross_encoding`` (windows-1256 page)."""
     copy_of: str | None
     distractor: bool
+    outlet: str
+    """The outlet's name as its pages print it (the source id is ``article.source``)."""
     article: RawArticle
 
 
-def _original(row: dict[str, object], fetched_at: datetime) -> RawArticle:
-    url = canonicalize_url(str(row["url"]))
-    paragraphs = str(row["body"]).split("\n")
-    body = "\n\n".join(paragraphs)
-    title = str(row["title"])
-    return RawArticle(
-        id=article_id(url),
-        url=url,
-        fetched_url=str(row["url"]),
-        source=str(row["outlet"]),
-        title=title,
-        body=body,
-        paragraphs=paragraphs,
-        published_at=datetime.fromisoformat(str(row["published_at"])),
-        date_source="meta:article:published_time",
-        language_hint="ar",
-        content_hash=content_hash(f"{title}\n{body}"),
-        simhash=f"{simhash64(body):016x}",
-        first_seen_at=fetched_at,
-        fetched_at=fetched_at,
-        revision=int(fetched_at.timestamp() * 1000),
+def _source(row: dict[str, Any]) -> Source:
+    return Source(
+        name=row["source"],
+        kind=SourceKind.SITEMAP,
+        urls=[row["url"]],
+        language="ar",
+        aggregator=row["aggregator"],
+        timezone=row["site_timezone"],
     )
 
 
-def _from_page(row: dict[str, object], fetched_at: datetime) -> RawArticle:
-    url = str(row["url"])
-    page = (STORY_SET / str(row["page"])).read_bytes()
-    ex = extract_article(
-        page,
-        url=url,
-        content_type=str(row["content_type"]),
-        site_timezone=str(row["site_timezone"]),
+def _written(row: dict[str, Any]) -> ExtractedArticle:
+    """What extraction yields for a clean page of an original: no byline, image, tags or section."""
+    paragraphs = tuple(row["body"].split("\n"))
+    return ExtractedArticle(
+        url=row["url"],
+        canonical_url=row["url"],
+        title=row["title"],
+        text="\n\n".join(paragraphs),
+        paragraphs=paragraphs,
+        byline=None,
+        published_at=datetime.fromisoformat(row["published_at"]),
+        date_source="meta:article:published_time",
+        updated_at=None,
+        lead_image=None,
+        tags=(),
+        section=None,
+        charset="utf-8",
+        language_hint="ar",
+        provenance=None,
+        is_aggregator_page=False,
+    )
+
+
+def _extracted(row: dict[str, Any], fetched_at: datetime) -> ExtractedArticle:
+    return extract_article(
+        (STORY_SET / row["page"]).read_bytes(),
+        url=row["url"],
+        content_type=row["content_type"],
+        site_timezone=row["site_timezone"],
         now=fetched_at,
     )
-    fields = ex.raw_article_fields()
-    canonical = canonicalize_url(ex.canonical_url, base=url) if ex.canonical_url else url
-    fields.update(
-        {
-            "url": canonical,
-            "language_hint": "ar",
-            "content_hash": content_hash(f"{ex.title}\n{ex.text}"),
-            "simhash": f"{simhash64(ex.text):016x}",
-        }
+
+
+def _raw(row: dict[str, Any]) -> RawArticle:
+    fetched_at = datetime.fromisoformat(row["published_at"]).astimezone(UTC) + FETCH_DELAY
+    ex = _extracted(row, fetched_at) if row.get("page") else _written(row)
+    article = build_raw_article(
+        ex,
+        source=_source(row),
+        link=Discovered(url=row["url"]),
+        page_url=canonicalize_url(row["url"]),
+        now=fetched_at,
     )
-    return RawArticle(
-        id=article_id(canonical),
-        source=str(row["outlet"]),
-        first_seen_at=fetched_at,
-        fetched_at=fetched_at,
-        revision=int(fetched_at.timestamp() * 1000),
-        **fields,
-    )
+    # Each article is the first copy seen at its URL (the poller's _first_copy_kept, nothing known yet).
+    return article.model_copy(update={"first_seen_at": fetched_at})
 
 
 @cache
@@ -111,8 +120,6 @@ def _load_all() -> tuple[LabelledArticle, ...]:
     with (STORY_SET / "stories.jsonl").open(encoding="utf-8") as lines:
         for line in lines:
             row = json.loads(line)
-            fetched_at = datetime.fromisoformat(row["published_at"]).astimezone(UTC) + FETCH_DELAY
-            raw = _from_page(row, fetched_at) if row.get("page") else _original(row, fetched_at)
             articles.append(
                 LabelledArticle(
                     id=row["id"],
@@ -122,7 +129,8 @@ def _load_all() -> tuple[LabelledArticle, ...]:
                     kind=row["kind"],
                     copy_of=row.get("copy_of"),
                     distractor=row["distractor"],
-                    article=raw,
+                    outlet=row["outlet"],
+                    article=_raw(row),
                 )
             )
     return tuple(articles)

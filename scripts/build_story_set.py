@@ -102,6 +102,8 @@ class Article:
     page: str | None = None
     content_type: str | None = None
     page_bytes: bytes | None = None
+    source: str = ""
+    """The configured source the fetcher found it through (``fetcher.sources.Source.name``)."""
 
 
 class SourceError(ValueError):
@@ -311,7 +313,7 @@ def add_copies(articles: list[Article], outlets: dict[str, Outlet]) -> list[Arti
                     url=f"https://{agg.domain}/news-{88000 + number}.html",
                     content_type="text/html; charset=utf-8",
                 )
-                copy.page = f"pages/{copy.id}.html"
+                copy.page, copy.source = f"pages/{copy.id}.html", agg.code
                 page = syndicated_page(copy, original)
             else:
                 # Alternately the charset is in the HTTP header, or only in the page's <meta>.
@@ -331,7 +333,7 @@ def add_copies(articles: list[Article], outlets: dict[str, Outlet]) -> list[Arti
                     url=f"http://legacy.{original.outlet.domain}/article.php?id={5000 + number}",
                     content_type="text/html; charset=windows-1256" if header_charset else "text/html",
                 )
-                copy.page = f"pages/{copy.id}.html"
+                copy.page, copy.source = f"pages/{copy.id}.html", f"{original.outlet.code}-legacy"
                 page = legacy_page(copy, original)
             copy.page_bytes = page
             result.append(copy)
@@ -347,6 +349,8 @@ def record(article: Article) -> dict[str, object]:
         "distractor": article.distractor,
         "kind": article.kind,
         "outlet": article.outlet.name,
+        "source": article.source,
+        "aggregator": article.outlet.role == "aggregator",
         "site_timezone": article.outlet.timezone,
         "published_at": article.published_at.isoformat(),
         "title": article.title,
@@ -415,6 +419,7 @@ def build() -> tuple[str, dict[str, bytes], str]:
             raise SourceError(f"duplicate id {article.id}")
         seen.add(article.id)
         article.url = _original_url(article)
+        article.source = article.outlet.code
     articles = add_copies(originals, outlets)
     pages = {a.page: a.page_bytes for a in articles if a.page and a.page_bytes is not None}
     lines = [json.dumps(record(a), ensure_ascii=False) for a in articles]

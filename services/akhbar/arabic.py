@@ -9,6 +9,7 @@ them; entity display forms keep hamza). ``normalize_arabic`` applies them all.
 
 from __future__ import annotations
 
+import functools
 import re
 import unicodedata
 
@@ -26,6 +27,43 @@ _DIGITS = str.maketrans("٠١٢٣٤٥٦٧٨٩۰۱۲۳۴۵۶۷۸۹", "01234567890
 _BIDI_CONTROLS = re.compile("[\u200e\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]")
 _ZERO_WIDTH = re.compile("[\u200b-\u200d]")
 _SPACES = re.compile(r"\s+")
+
+
+# The letter folds every matcher shares, one-to-one (so offsets found on folded text are valid on
+# the original): alef forms, hamza on waw/ya, alef maqsura, ta marbuta, Persian letters.
+_LETTER_FOLDS: dict[str, str] = {
+    **{chr(k): str(v) for k, v in _ALEF_FORMS.items()},
+    **{chr(k): str(v) for k, v in _HAMZA_CARRIERS.items()},
+    **{chr(k): str(v) for k, v in _ALEF_MAQSURA.items()},
+    **{chr(k): str(v) for k, v in _TA_MARBUTA.items()},
+    **{chr(k): str(v) for k, v in _PERSIAN_LETTERS.items()},
+}
+_LETTER_TABLE = str.maketrans(_LETTER_FOLDS)
+_LETTER_PAIRS = tuple(_LETTER_FOLDS.items())
+_MARKS = re.compile(_DIACRITICS.pattern[:-1] + _TATWEEL + "]")
+
+
+def fold_letters(text: str) -> str:
+    """Fold the letters news sites spell either way (أ/ا, ى/ي, ة/ه, ئ/ي, ی/ي …); length-preserving.
+
+    For matching fixed vocabularies (month names, boilerplate, tags) where offsets into the
+    original matter; :func:`normalize_arabic` applies the same folds plus the rest.
+    """
+    return text.translate(_LETTER_TABLE)
+
+
+def match_key(text: str) -> str:
+    """The comparison key of a short line or label: marks and tatweel out, letters folded,
+    whitespace squashed, casefolded (so «الأخبار», «الاخبار» and «الأخبـار» are one key).
+
+    Runs once per element of a page, so it uses ``str.replace`` on the letters present, which
+    is several times faster than ``translate`` on short strings.
+    """
+    text = _MARKS.sub("", text)
+    for letter, folded in _LETTER_PAIRS:
+        if letter in text:
+            text = text.replace(letter, folded)
+    return " ".join(text.split()).casefold()
 
 
 _PRESENTATION = re.compile("[\ufb50-\ufdff\ufe70-\ufeff]")
@@ -135,3 +173,30 @@ def arabic_ratio(text: str) -> float:
     if not letters:
         return 0.0
     return sum(1 for ch in letters if _ARABIC_LETTER.match(ch)) / len(letters)
+
+
+# Light stemming: one leading article/conjunction cluster and one plural or pronoun suffix, each only
+# when three letters stay. Input is already normalised (ة → ه, ى → ي).
+_STEM_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")
+_STEM_SUFFIXES = ("يات", "ات", "ون", "ين", "ان", "ها", "هم", "هن", "كم", "نا", "يه", "ه", "ي")
+
+
+@functools.lru_cache(maxsize=1 << 18)
+def light_stem(token: str) -> str:
+    """A normalised token without its article/conjunction and its plural or pronoun suffix.
+
+    Crude on purpose: cheap, deterministic and the same in every stage (topic features, story
+    fingerprints), so الحكومه and والحكومات meet at حكوم. Not a morphological analyser.
+    """
+    tok = token
+    for p in _STEM_PREFIXES:
+        if tok.startswith(p) and len(tok) - len(p) >= 3:
+            tok = tok[len(p) :]
+            break
+    else:
+        if tok[0] in "وفب" and len(tok) >= 5:
+            tok = tok[1:]
+    for s in _STEM_SUFFIXES:
+        if tok.endswith(s) and len(tok) - len(s) >= 3:
+            return tok[: -len(s)]
+    return tok

@@ -18,7 +18,6 @@ the model by noisy-OR: ``s = 1 - (1 - p_model) * (1 - w_tag)``.
 
 from __future__ import annotations
 
-import functools
 import hashlib
 import itertools
 import json
@@ -30,7 +29,7 @@ from pathlib import Path
 
 import numpy as np
 
-from akhbar.arabic import normalize_arabic
+from akhbar.arabic import light_stem, normalize_arabic  # the shipped vocabulary was built with light_stem
 from enricher.taxonomy import ARABIC_LABELS, TOPIC_CODES, source_tag_evidence
 
 DEFAULT_MODEL_DIR = Path(__file__).resolve().parent / "models" / "topics"
@@ -42,8 +41,6 @@ TITLE_REPEAT = 2  # title tokens count twice
 CHAR_NGRAMS = (3, 5)  # character n-grams of " token " (word-bounded, like sklearn's char_wb)
 CHAR_BODY_WORDS = 60  # char n-grams come from the title and the first word tokens of the body
 _TOKEN = re.compile(r"[^\W\d_]{2,}", re.UNICODE)
-_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")
-_SUFFIXES = ("يات", "ات", "ون", "ين", "ان", "ها", "هم", "هن", "كم", "نا", "يه", "ه", "ي")
 
 # Topic lexicon of the short-text stacker: words (matched by light stem) that name the two codes
 # found only in short posts. Written by hand (domain vocabulary, checked against training posts and
@@ -65,28 +62,13 @@ _LEXICON_RAW: dict[str, str] = {
 }
 
 
-@functools.lru_cache(maxsize=1 << 18)
-def _stem(tok: str) -> str:
-    for p in _PREFIXES:
-        if tok.startswith(p) and len(tok) - len(p) >= 3:
-            tok = tok[len(p) :]
-            break
-    else:
-        if tok[0] in "وفب" and len(tok) >= 5:
-            tok = tok[1:]
-    for s in _SUFFIXES:
-        if tok.endswith(s) and len(tok) - len(s) >= 3:
-            return tok[: -len(s)]
-    return tok
-
-
 def _tokens(text: str) -> list[str]:
     return _TOKEN.findall(normalize_arabic(text).lower())
 
 
 LEXICON_CODES: tuple[str, ...] = tuple(_LEXICON_RAW)
 LEXICON: dict[str, frozenset[str]] = {
-    c: frozenset(_stem(t) for t in _tokens(words)) for c, words in _LEXICON_RAW.items()
+    c: frozenset(light_stem(t) for t in _tokens(words)) for c, words in _LEXICON_RAW.items()
 }
 
 
@@ -100,7 +82,7 @@ def lexicon_digest() -> str:
 
 def lexicon_features(tokens: list[str]) -> np.ndarray:
     """``log(1 + hits)`` per ``LEXICON_CODES`` entry: tokens whose light stem is in that code's lexicon."""
-    stems = [_stem(t) for t in tokens]
+    stems = [light_stem(t) for t in tokens]
     return np.log1p(np.array([sum(s in LEXICON[c] for s in stems) for c in LEXICON_CODES], dtype=np.float64))
 
 
@@ -123,7 +105,7 @@ def featurize_with_length(title: str, body: str) -> tuple[list[str], int]:
 def _word_features(title_toks: list[str], body_toks: list[str]) -> list[str]:
     feats: list[str] = []
     for toks, reps in ((title_toks, TITLE_REPEAT), (body_toks, 1)):
-        stems = ["~" + _stem(t) for t in toks]
+        stems = ["~" + light_stem(t) for t in toks]
         bigrams = [a + " " + b for a, b in itertools.pairwise(toks)]
         feats.extend((toks + stems + bigrams) * reps)
     return feats

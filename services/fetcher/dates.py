@@ -36,32 +36,14 @@ from datetime import UTC, date, datetime, time, timedelta, tzinfo
 from functools import lru_cache
 from zoneinfo import ZoneInfo
 
-from akhbar.arabic import strip_diacritics, strip_invisible, strip_tatweel, to_western_digits
+from akhbar.arabic import fold_letters, strip_diacritics, strip_invisible, strip_tatweel, to_western_digits
 
 __all__ = ["DateMatch", "find_date", "parse_date", "parse_machine_date", "site_zone"]
 
 
-def _fold(text: str) -> str:
-    """Letter folding used for matching month and weekday names (length-preserving)."""
-    return text.translate(_FOLD)
+# Arabic comma and decimal/thousands separators as ASCII (one-to-one: offsets stay valid).
+_PUNCTUATION = str.maketrans({"،": ",", "٫": ".", "٬": ","})
 
-
-# One-to-one replacements only, so match offsets stay valid on the folded text.
-_FOLD = str.maketrans(
-    {
-        "أ": "ا",
-        "إ": "ا",
-        "آ": "ا",
-        "ٱ": "ا",
-        "ى": "ي",
-        "ة": "ه",
-        "ی": "ي",
-        "ک": "ك",
-        "،": ",",
-        "٫": ".",
-        "٬": ",",
-    }
-)
 
 _GREGORIAN_MONTHS: dict[str, int] = {
     # Levantine / Iraqi (Syriac names)
@@ -214,7 +196,7 @@ _UNIT_WORDS: list[tuple[str, str, int]] = [
     (r"ثانيتين", "seconds", 2),
     (r"ثوان|ثواني|ثانيه", "seconds", 1),
     (r"دقيقتين|دقيقتان", "minutes", 2),
-    (r"دقائق|دقيقه", "minutes", 1),
+    (r"دقايق|دقيقه", "minutes", 1),  # folded spellings: ئ → ي (akhbar.arabic.fold_letters)
     (r"ساعتين|ساعتان", "hours", 2),
     (r"ساعات|ساعه", "hours", 1),
     (r"يومين|يومان", "days", 2),
@@ -258,7 +240,9 @@ def _zone(tz: str | tzinfo) -> tzinfo:
 
 def _clean(text: str) -> str:
     """Digits to ASCII and invisible marks out; same length where it matters for offsets."""
-    return _fold(to_western_digits(strip_invisible(strip_diacritics(strip_tatweel(text)))))
+    return fold_letters(to_western_digits(strip_invisible(strip_diacritics(strip_tatweel(text))))).translate(
+        _PUNCTUATION
+    )
 
 
 def _localize(naive: datetime, tz: tzinfo) -> datetime:

@@ -33,7 +33,7 @@ from lxml import etree
 from trafilatura import bare_extraction
 from trafilatura.settings import Extractor, use_config
 
-from akhbar.arabic import normalize_arabic
+from akhbar.arabic import match_key, normalize_arabic
 from akhbar.errors import ExtractionError
 from akhbar.messages import Provenance
 from fetcher.charset import decode_body
@@ -159,29 +159,6 @@ class ExtractedArticle:
     provenance: Provenance | None
     is_aggregator_page: bool
 
-    def raw_article_fields(self) -> dict[str, Any]:
-        """Keyword arguments for :class:`akhbar.messages.RawArticle` that come from the page.
-
-        The caller adds ``id``, ``source``, ``fetched_at``, ``revision`` and the dedup fields.
-        """
-        return {
-            "url": self.canonical_url,
-            "fetched_url": self.url,
-            "title": self.title,
-            "body": self.text,
-            "paragraphs": list(self.paragraphs),
-            "byline": self.byline,
-            "published_at": self.published_at,
-            "date_source": self.date_source,
-            "updated_at": self.updated_at,
-            "lead_image": self.lead_image,
-            "tags": list(self.tags),
-            "section": self.section,
-            "language_hint": self.language_hint,
-            "is_aggregator": self.is_aggregator_page,
-            "provenance": self.provenance,
-        }
-
 
 # --------------------------------------------------------------------------- helpers
 
@@ -191,31 +168,9 @@ def _squash(text: str | None) -> str:
     return " ".join((text or "").split())
 
 
-_DIACRITIC_POINTS = [
-    *range(0x0610, 0x061B),
-    *range(0x064B, 0x0660),
-    0x0670,
-    *range(0x06D6, 0x06DD),
-    *range(0x06DF, 0x06E9),
-    *range(0x06EA, 0x06EE),
-]  # exactly the marks akhbar.arabic.strip_diacritics removes
-_FOLD_DROP = re.compile("[" + "".join(chr(c) for c in _DIACRITIC_POINTS) + "\u0640]")  # and tatweel
-_FOLD_PAIRS = (("أ", "ا"), ("إ", "ا"), ("آ", "ا"), ("ٱ", "ا"), ("ى", "ي"), ("ة", "ه"), ("ؤ", "و"), ("ئ", "ي"))
 # Folded spellings of the words every disclaimer pattern (fetcher.provenance) contains.
 _DISCLAIMER_HINTS = ("يتحمل", "مسوول", "نشر", "يعبر")
 _INVISIBLE = re.compile("[\u200b-\u200f\u061c\u202a-\u202e\u2066-\u2069\ufeff]")
-
-
-def _fold(text: str) -> str:
-    """A cheap subset of normalize_arabic for matching boilerplate lines (it runs per element).
-
-    Tatweel and diacritics removed, alef/hamza/ya/ta-marbuta folded, spaces squashed, casefolded.
-    """
-    text = _FOLD_DROP.sub("", text)
-    for letter, folded in _FOLD_PAIRS:  # str.replace: several times faster than str.translate here
-        if letter in text:
-            text = text.replace(letter, folded)
-    return " ".join(text.split()).casefold()
 
 
 def _maybe_disclaimer(line: str, folded: str) -> bool:
@@ -234,7 +189,7 @@ class _OrderedSet:
         value = _squash(value).strip("#،,.:;")
         if not value or len(value) > 60:
             return
-        key = _fold(value)
+        key = match_key(value)
         if key and key not in self._keys:
             self._keys.add(key)
             self._items.append(value)
@@ -416,7 +371,7 @@ def _tag_line_words(el: lxml.html.HtmlElement) -> list[str] | None:
     words = text.split()
     if len(set(words)) == len(words) and not text.startswith(_TAG_LABEL_STARTS):
         return None  # neither a repeated-word line nor a labelled one: skip the folding
-    label = _TAG_LABEL.match(_fold(text))
+    label = _TAG_LABEL.match(match_key(text))
     if label:
         return _split_tag_label(text, label)
     return _is_tag_line(text, None) or None
@@ -515,7 +470,7 @@ def _is_tag_line(line: str, known_tags: set[str] | None) -> list[str] | None:
     words = line.split()
     if not 2 <= len(words) <= 16:
         return None
-    folded = [_fold(w) for w in words]
+    folded = [match_key(w) for w in words]
     counts = {w: folded.count(w) for w in folded}
     if all(c >= 2 for c in counts.values()) and len(counts) <= 4:
         return list(dict.fromkeys(words))
@@ -535,13 +490,13 @@ def _clean_lines(lines: Iterable[str], *, title: str, site_timezone: str, known_
     byline: str | None = None
     datelines: list[str] = []
     tag_words: list[str] = []
-    title_key = _fold(title)
+    title_key = match_key(title)
     in_related = False
     for raw in lines:
         line = _squash(raw)
         if not line:
             continue
-        folded = _fold(line)
+        folded = match_key(line)
         if "عنوان" in line:
             found = parse_attribution(line, site_timezone=site_timezone)
             if found is not None:
@@ -593,7 +548,7 @@ def _clean_lines(lines: Iterable[str], *, title: str, site_timezone: str, known_
         if tags is None:
             break
         tag_words.extend(tags)
-        seen.discard(_fold(out.pop()))
+        seen.discard(match_key(out.pop()))
     return _Cleaned(out, provenance, disclaimer, byline, datelines, tag_words)
 
 

@@ -45,13 +45,13 @@ from akhbar.kafka import MessageTooLarge
 from akhbar.limits import fit_article, raw_article_budget
 from akhbar.messages import MAX_COPIES, Copy, DeadLetter, RawArticle, Stage, article_id, decode, encode
 from akhbar.settings import CommonSettings
-from fetcher.dates import parse_date
-from fetcher.dedup import NearDuplicateIndex, content_hash, simhash64
+from fetcher.dedup import NearDuplicateIndex
 from fetcher.errors import RepeatedTimeouts, SourceUnavailable
 from fetcher.extract import ExtractedArticle, extract_article
 from fetcher.feeds import Discovered, parse_feed, parse_sitemap
 from fetcher.http import FetchResult, PoliteClient, RequestPolicy
 from fetcher.publish import ArticleSink, LetterSink
+from fetcher.raw import body_fingerprint, build_raw_article, canonical_of
 from fetcher.sources import Source, SourceKind
 from fetcher.state import FetcherState, Queued
 from fetcher.urls import canonicalize_url
@@ -499,44 +499,20 @@ class SourcePoller:
     def _to_raw(
         self, source: Source, link: Discovered, url: str, ex: ExtractedArticle
     ) -> tuple[RawArticle, tuple[str, int, str | None]]:
-        canonical = canonicalize_url(ex.canonical_url, base=url) if ex.canonical_url else url
-        aid = article_id(canonical)
-        body_hash, fingerprint = content_hash(ex.text), simhash64(ex.text)
+        aid = article_id(canonical_of(ex, url))
+        body_hash, fingerprint = body_fingerprint(ex)
         known = self._near.known(aid)
         duplicate_of = known[0] if known is not None else self._near.match(body_hash, fingerprint)
-        if duplicate_of == aid:
-            duplicate_of = None
-        tags = list(dict.fromkeys([*ex.tags, *link.tags]))
-        published_at, date_source = ex.published_at, ex.date_source
-        if published_at is None and link.published:
-            published_at = parse_date(link.published, tz=source.timezone)
-            date_source = "feed" if published_at is not None else None
-        now = self._clock()
-        article = RawArticle(
-            id=aid,
-            url=canonical,
-            fetched_url=link.url,
-            source=source.name,
-            title=ex.title,
-            body=ex.text,
-            paragraphs=list(ex.paragraphs),
-            byline=ex.byline,
-            published_at=published_at,
-            date_source=date_source,
-            updated_at=ex.updated_at,
-            lead_image=ex.lead_image,
-            tags=tags,
-            section=ex.section,
-            language_hint=source.language,
-            is_aggregator=source.aggregator or ex.is_aggregator_page,
-            provenance=ex.provenance,
-            content_hash=content_hash(f"{ex.title}\n{ex.text}"),
-            simhash=f"{fingerprint:016x}",
+        article = build_raw_article(
+            ex,
+            source=source,
+            link=link,
+            page_url=url,
+            now=self._clock(),
             duplicate_of=duplicate_of,
-            fetched_at=now,
-            revision=int(now.timestamp() * 1000),
+            simhash=fingerprint,
         )
-        return article, (body_hash, fingerprint, duplicate_of)
+        return article, (body_hash, fingerprint, article.duplicate_of)
 
     async def _dead_letter(
         self,

@@ -2,16 +2,20 @@
 
 from __future__ import annotations
 
+import dataclasses
 import json
-from datetime import datetime
+from datetime import UTC, datetime
 from pathlib import Path
 from typing import Any
 
 import pytest
 
 from akhbar.errors import ExtractionError
-from akhbar.messages import RawArticle, article_id
+from akhbar.messages import article_id
 from fetcher.extract import ExtractedArticle, extract_article
+from fetcher.feeds import Discovered
+from fetcher.raw import build_raw_article
+from fetcher.sources import Source, SourceKind
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures"
 BASE = "http://fixture.invalid"
@@ -117,20 +121,38 @@ def test_bad_bodies_raise_with_reason(body: bytes, content_type: str | None, rea
     assert err.value.reason == reason
 
 
-def test_raw_article_fields_build_a_valid_message() -> None:
+def test_the_raw_message_of_an_aggregator_page() -> None:
+    """The builder the poller publishes through: page fields, feed fallbacks, the source's settings."""
     page = next(p for p in GOLD["pages"] if p["path"] == "agg/news-88231.html")
     article = extract(page)
-    raw = RawArticle(
-        id=article_id(article.canonical_url),
-        source="fixture-aggregator",
-        fetched_at=NOW,
-        revision=0,
-        **article.raw_article_fields(),
+    source = Source(
+        name="fixture-aggregator", kind=SourceKind.FEED, urls=[f"{BASE}/feed.xml"], aggregator=True
     )
+    link = Discovered(url=f"{BASE}/agg/news-88231.html?utm_source=rss", tags=("عاجل", *article.tags[:1]))
+    raw = build_raw_article(
+        article, source=source, link=link, page_url=f"{BASE}/agg/news-88231.html", now=NOW
+    )
+    assert raw.id == article_id(f"{BASE}/agg/news-88231.html")
+    assert raw.url == f"{BASE}/agg/news-88231.html"
+    assert raw.fetched_url == link.url  # as the source listed it
+    assert raw.source == "fixture-aggregator"
     assert raw.is_aggregator is True
     assert raw.provenance is not None and raw.provenance.original_source == "الجريدة اليومية"
-    assert raw.body == article.text
-    assert raw.url == f"{BASE}/agg/news-88231.html"
+    assert raw.body == article.text and raw.paragraphs == list(article.paragraphs)
+    assert raw.tags == list(dict.fromkeys([*article.tags, "عاجل"]))  # page tags first, feed's added once
+    assert raw.fetched_at == NOW and raw.revision == int(NOW.timestamp() * 1000)
+    assert raw.duplicate_of is None and raw.simhash is not None and len(raw.simhash) == 16
+
+
+def test_the_feed_date_fills_a_page_without_one() -> None:
+    page = next(p for p in GOLD["pages"] if p["path"] == "agg/news-88231.html")
+    article = dataclasses.replace(extract(page), published_at=None, date_source=None)
+    source = Source(name="s", kind=SourceKind.FEED, urls=[f"{BASE}/feed.xml"], timezone="Asia/Beirut")
+    link = Discovered(url=f"{BASE}/agg/news-88231.html", published="2026-03-05 10:00")
+    raw = build_raw_article(article, source=source, link=link, page_url=link.url, now=NOW)
+    assert raw.date_source == "feed"
+    assert raw.published_at == datetime(2026, 3, 5, 8, 0, tzinfo=UTC)  # Beirut is UTC+2 in March
+    assert raw.language_hint == source.language and raw.is_aggregator is True  # the page says so
 
 
 def test_extraction_is_deterministic() -> None:
