@@ -10,7 +10,10 @@ templates:
   document compare-and-set), reading the same topic from offset 0;
 - ``off`` again; the mean of the two ``off`` runs is the reference (the machine is shared).
 
-For each: documents per wall second and per CPU second of this process. Then the stage alone,
+For each: documents per wall second, per CPU second of this process and Elasticsearch's own CPU
+(node stats). The enricher path's ratio adds the real enricher's CPU per article (``--enrich``
+articles): on a CPU-bound host, articles per CPU-second of enricher + indexer + Elasticsearch,
+stories on vs off. Then the stage alone,
 in memory (no Elasticsearch): ``StoryStage.decide`` over the same articles with the in-memory
 CandidateSource, against a pass-through of the same loop (decode + ``to_document``, which the
 indexer does anyway), in articles per CPU second. Goal: ``on`` ≥ 0.8× ``off``.
@@ -32,7 +35,7 @@ from elasticsearch import Elasticsearch
 from indexer_speed import DEFAULT_CORPUS, cleanup, make_articles
 
 from akhbar.kafka import DeadLetterPublisher, ensure_topics, make_consumer, make_producer
-from akhbar.messages import EnrichedArticle, decode, encode
+from akhbar.messages import EnrichedArticle, RawArticle, decode, encode
 from akhbar.settings import CommonSettings
 from indexer.documents import to_document
 from indexer.index_admin import ensure_index
@@ -59,8 +62,14 @@ def _settings(args: argparse.Namespace, prefix: str, topic: str, *, stories: boo
     )
 
 
-def through_indexer(es: Elasticsearch, settings: IndexerSettings, n: int) -> tuple[float, float]:
-    """(wall s, CPU s of this process) to settle ``n`` messages from offset 0."""
+def es_cpu_s(es: Elasticsearch) -> float:
+    """CPU seconds the Elasticsearch node processes have used so far (their own counter)."""
+    nodes = es.nodes.stats(metric="process").body["nodes"].values()
+    return sum(n["process"]["cpu"]["total_in_millis"] for n in nodes) / 1000
+
+
+def through_indexer(es: Elasticsearch, settings: IndexerSettings, n: int) -> tuple[float, float, float]:
+    """(wall s, CPU s of this process, CPU s of Elasticsearch) to settle ``n`` messages from offset 0."""
     ensure_index(es, settings)
     consumer = make_consumer(settings, group_id=settings.group_id, client_id="bench-indexer")
     producer = make_producer(settings, client_id="bench-dlq")
@@ -70,14 +79,32 @@ def through_indexer(es: Elasticsearch, settings: IndexerSettings, n: int) -> tup
         consumer.poll(timeout_ms=100, max_records=1)
     consumer.seek_to_beginning()
     try:
-        wall, cpu = time.perf_counter(), time.process_time()
+        wall, cpu, es_cpu = time.perf_counter(), time.process_time(), es_cpu_s(es)
         indexer.run(max_messages=n)
+        if settings.stories_enabled:  # the story documents are part of the stage's work
+            es.indices.refresh(index=settings.stories_index)
         wall, cpu = time.perf_counter() - wall, time.process_time() - cpu
+        es_cpu = es_cpu_s(es) - es_cpu
     finally:
         consumer.close(autocommit=False)
         producer.close()
     assert indexer.settled == n, indexer.settled
-    return wall, cpu
+    return wall, cpu, es_cpu
+
+
+def enricher_cpu_per_article(articles: list[EnrichedArticle], n: int) -> float:
+    """CPU seconds per article of the real enricher (language, NER, topics) on ``n`` of them."""
+    from enricher.enrich import ArticleEnricher
+
+    enricher = ArticleEnricher.load()
+    raws = [
+        RawArticle.model_validate(a.model_dump(include=set(RawArticle.model_fields))) for a in articles[:n]
+    ]
+    enricher.enrich(raws[0])  # warm
+    started = time.process_time()
+    for raw in raws:
+        enricher.enrich(raw)
+    return (time.process_time() - started) / len(raws)
 
 
 def stage_in_memory(values: list[bytes], *, with_stage: bool, batch: int) -> float:
@@ -120,6 +147,7 @@ def main() -> int:
     parser.add_argument("--partitions", type=int, default=3)
     parser.add_argument("--seed", type=int, default=3)
     parser.add_argument("--corpus", type=Path, default=DEFAULT_CORPUS)
+    parser.add_argument("--enrich", type=int, default=300, help="articles the enricher's CPU is measured on")
     defaults = CommonSettings()
     parser.add_argument("--es", default=defaults.elasticsearch_url)
     parser.add_argument("--kafka", default=defaults.kafka_bootstrap_servers)
@@ -139,15 +167,18 @@ def main() -> int:
             producer.send(topic, key=a.id.encode(), value=v)
         producer.flush()
         producer.close()
-        (off1, off1_cpu), (on, on_cpu), (off2, off2_cpu) = (through_indexer(es, s, len(values)) for s in runs)
+        (off1, off1_cpu, off1_es), (on, on_cpu, on_es), (off2, off2_cpu, off2_es) = (
+            through_indexer(es, s, len(values)) for s in runs
+        )
         es.indices.refresh(index=runs[1].stories_index)
         stories = int(es.count(index=runs[1].stories_index)["count"])
     finally:
         cleanup(es, prefixes, [topic, runs[0].topic_dlq_indexer], args.kafka)
+    enrich_cpu = enricher_cpu_per_article(articles, args.enrich)
     passthrough_cpu = stage_in_memory(values, with_stage=False, batch=args.batch)
     stage_cpu = stage_in_memory(values, with_stage=True, batch=args.batch)
     n = len(values)
-    off_wall, off_cpu = (off1 + off2) / 2, (off1_cpu + off2_cpu) / 2
+    off_wall, off_cpu, off_es = (off1 + off2) / 2, (off1_cpu + off2_cpu) / 2, (off1_es + off2_es) / 2
     print(f"{n} articles, batch {args.batch}, {args.partitions} partitions; {stories} stories formed")
     print(f"{'indexer path':<40} {'docs/s':>8} {'docs/CPU-s':>11}")
     print(f"{'stories off (mean of 2 runs)':<40} {n / off_wall:>8.0f} {n / off_cpu:>11.0f}")
@@ -157,6 +188,17 @@ def main() -> int:
     print(f"{'in memory: pass-through (decode+doc)':<40} {'':>8} {n / passthrough_cpu:>11.0f}")
     print(f"{'in memory: + story stage':<40} {'':>8} {n / stage_cpu:>11.0f}")
     print(f"ratio stage / pass-through (CPU): {passthrough_cpu / stage_cpu:.2f}x")
+    # The enricher path on a CPU-bound host: enricher + indexer + Elasticsearch CPU per article.
+    per_off = enrich_cpu + off_cpu / n + off_es / n
+    per_on = enrich_cpu + on_cpu / n + on_es / n
+    print(
+        f"CPU ms per article: enricher {enrich_cpu * 1000:.2f}; indexer {off_cpu / n * 1000:.2f} → "
+        f"{on_cpu / n * 1000:.2f}; Elasticsearch {off_es / n * 1000:.2f} → {on_es / n * 1000:.2f}"
+    )
+    print(
+        f"enricher path (enricher + indexer + ES CPU per article), stories on / off: {per_off / per_on:.2f}x "
+        f"({1 / per_off:.0f} → {1 / per_on:.0f} articles per CPU-second; goal ≥ 0.8x)"
+    )
     print(f"rerun: .venv/bin/python bench/story_speed.py --docs {args.docs} --batch {args.batch}")
     return 0
 

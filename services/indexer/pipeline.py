@@ -188,6 +188,7 @@ class BatchIndexer:
                 k=settings.story_candidates,
                 window_hours=settings.story_window_hours,
                 recent_members=settings.story_recent_members,
+                recent_seconds=settings.story_recent_seconds,
             )
 
     def rebalance_listener(self) -> ConsumerRebalanceListener:
@@ -480,6 +481,7 @@ class BatchIndexer:
         ]
         if not members:
             return
+        stage.written([m.article_id for m in members])
         try:
             counts = upsert_stories(self._es, stage.stories_index, members)
         except StoryDocumentRejected as err:

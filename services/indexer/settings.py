@@ -60,6 +60,12 @@ class IndexerSettings(CommonSettings):
         description="this process's own latest assignments kept in memory, so the next articles see "
         "them before Elasticsearch refreshes (a few batches' worth; each costs CPU per article)",
     )
+    story_recent_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="how long a decided article stays a candidate in memory after its write is "
+        "acknowledged: at least the index's refresh_interval (it is searchable after that)",
+    )
     story_params_file: Path | None = Field(
         default=None,
         description="similarity weights and threshold (JSON); unset = indexer/stories/data/params.json",

@@ -399,3 +399,45 @@ def test_trending_stories_body_ranks_by_size_and_recency_with_filters() -> None:
             "timeline",
         ],
     }
+
+
+# -- the stage over in-memory stores ---------------------------------------------------------------
+def test_the_window_drops_members_older_than_its_age_unless_touched_by_their_write() -> None:
+    now = [100.0]
+    window = InMemoryCandidates(k=5, window_hours=24, boosts=BOOSTS, max_age_s=3.0, clock=lambda: now[0])
+    window.add(Candidate("a", "s1", _fp({"x"}, {"x"})))
+    now[0] = 102.0
+    window.add(Candidate("b", "s1", _fp({"x"}, {"x"})))
+    now[0] = 103.5
+    window.touch(["a"])  # a's write acknowledged now: three more seconds
+    now[0] = 105.5
+    window.expire()
+    assert ("a" in window, "b" in window) == (True, False)
+
+
+def test_a_burst_of_copies_in_one_batch_is_one_story_and_a_redelivery_keeps_it() -> None:
+    from indexer.stories.stage import StoryStage
+
+    store = InMemoryCandidates(k=10, window_hours=72, boosts=BOOSTS)
+
+    class Lookup:
+        def stories_of(self, ids: list[str]) -> dict[str, Candidate]:
+            return {c.article_id: c for c in (store.get(i) for i in ids) if c is not None}
+
+    stage = StoryStage(
+        PARAMS, source=store, lookup=Lookup(), stories_index="s", k=10, window_hours=72, recent_members=100
+    )
+    title = "البرلمان يقر قانون الانتخابات الجديد"
+    body = "أقر البرلمان قانون الانتخابات الجديد بأغلبية 82 صوتا بعد نقاش حول الدوائر"
+    copies = [_article(title, body).model_copy(update={"id": f"{n}" * 32}) for n in range(3)]
+    other = _article(
+        "المنتخب يفوز على ضيفه بثلاثة أهداف", "فاز المنتخب الوطني على ضيفه بثلاثة أهداف نظيفة"
+    ).model_copy(update={"id": "9" * 32})
+    decisions = stage.decide([(a, []) for a in [*copies, other]])
+    assert [d.assignment.story_id for d in decisions] == ["0" * 32] * 3 + ["9" * 32]
+    assert [d.assignment.founded for d in decisions] == [True, False, False, True]
+    # the same batch again (a re-delivery): every article keeps its story, none is decided anew
+    again = stage.decide([(a, []) for a in [*copies, other]])
+    assert [(d.assignment.story_id, d.kept) for d in again] == [
+        (d.assignment.story_id, True) for d in decisions
+    ]

@@ -15,7 +15,8 @@ from __future__ import annotations
 
 import collections
 import heapq
-from collections.abc import Mapping, Sequence
+import time
+from collections.abc import Callable, Mapping, Sequence
 from datetime import datetime, timedelta
 from typing import Any, Protocol
 
@@ -174,10 +175,18 @@ class InMemoryCandidates:
     ``max_members`` (the oldest added are dropped first)."""
 
     def __init__(
-        self, *, k: int, window_hours: float, boosts: RetrievalBoosts, max_members: int | None = None
+        self,
+        *,
+        k: int,
+        window_hours: float,
+        boosts: RetrievalBoosts,
+        max_members: int | None = None,
+        max_age_s: float | None = None,
+        clock: Callable[[], float] = time.monotonic,
     ) -> None:
         self._k, self._window, self._boosts = k, timedelta(hours=window_hours), boosts
-        self._max = max_members
+        self._max, self._max_age_s, self._clock = max_members, max_age_s, clock
+        self._added: dict[str, float] = {}  # member → when it was added (clock), for max_age_s
         self._members: collections.OrderedDict[str, Candidate] = collections.OrderedDict()
         self._times: dict[str, float] = {}  # member → its time as a timestamp (the hot sort key)
         self._by_term: dict[str, set[str]] = collections.defaultdict(set)
@@ -197,6 +206,7 @@ class InMemoryCandidates:
             self._remove(candidate.article_id)
         self._members[candidate.article_id] = candidate
         self._times[candidate.article_id] = candidate.fingerprint.time.timestamp()
+        self._added[candidate.article_id] = self._clock()
         for term in candidate.fingerprint.terms:
             self._by_term[term].add(candidate.article_id)
         for key in candidate.fingerprint.entities:
@@ -206,7 +216,7 @@ class InMemoryCandidates:
 
     def _remove(self, article_id: str) -> None:
         old = self._members.pop(article_id)
-        del self._times[article_id]
+        del self._times[article_id], self._added[article_id]
         for index, keys in (
             (self._by_term, old.fingerprint.terms),
             (self._by_entity, old.fingerprint.entities),
@@ -217,6 +227,24 @@ class InMemoryCandidates:
                     ids.discard(article_id)
                     if not ids:
                         del index[key]
+
+    def touch(self, article_ids: Sequence[str]) -> None:
+        """Restart the age of these members (their write has just been acknowledged)."""
+        for aid in article_ids:
+            candidate = self._members.get(aid)
+            if candidate is not None:
+                self.add(candidate)
+
+    def expire(self) -> None:
+        """Drop the members older than ``max_age_s`` (the oldest are first in insertion order)."""
+        if self._max_age_s is None:
+            return
+        limit = self._clock() - self._max_age_s
+        while self._members:
+            oldest = next(iter(self._members))
+            if self._added[oldest] > limit:
+                break
+            self._remove(oldest)
 
     def find(self, fingerprints: Sequence[Fingerprint]) -> list[list[Candidate]]:
         return [self.find_one(fp) for fp in fingerprints]

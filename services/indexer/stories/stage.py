@@ -17,6 +17,7 @@ retried like a failed bulk; a decision once made for a pending article is kept a
 
 from __future__ import annotations
 
+import collections
 import logging
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -127,13 +128,22 @@ class StoryStage:
         k: int,
         window_hours: float,
         recent_members: int,
+        recent_seconds: float | None = None,
     ) -> None:
         self.params = params
         self.extractor = FeatureExtractor(params.features)
         self.stories_index = stories_index
         self._source, self._lookup = source, lookup
+        # article id → story id of this process's latest decisions: re-reads keep their story
+        self.assigned: collections.OrderedDict[str, str] = collections.OrderedDict()
+        self._max_assigned = recent_members
+        # candidates not yet searchable in Elasticsearch: decided or written < recent_seconds ago
         self.recent = InMemoryCandidates(
-            k=k, window_hours=window_hours, boosts=params.boosts, max_members=recent_members
+            k=k,
+            window_hours=window_hours,
+            boosts=params.boosts,
+            max_members=recent_members,
+            max_age_s=recent_seconds,
         )
 
     @classmethod
@@ -148,6 +158,7 @@ class StoryStage:
         k: int,
         window_hours: float,
         recent_members: int,
+        recent_seconds: float | None = None,
     ) -> StoryStage:
         indices = [target_index] if target_index == read_alias else [target_index, read_alias]
         return cls(
@@ -158,31 +169,46 @@ class StoryStage:
             k=k,
             window_hours=window_hours,
             recent_members=recent_members,
+            recent_seconds=recent_seconds,
         )
 
     def decide(self, items: Sequence[tuple[RawArticle, Sequence[str]]]) -> list[StoryDecision]:
         """Story decisions for ``(article, entity_keys)`` in batch order (``entity_keys`` as the
         document holds them)."""
         prints = [self.extractor.fingerprint(a, keys) for a, keys in items]
-        known = self._lookup.stories_of([a.id for a, _ in items if a.id not in self.recent])
-        for candidate in known.values():
+        self.recent.expire()
+        known = self._lookup.stories_of([a.id for a, _ in items if a.id not in self.assigned])
+        for candidate in known.values():  # realtime reads: maybe not searchable yet
+            self._remember(candidate.article_id, candidate.story_id)
             self.recent.add(candidate)
-        fresh = [i for i, (a, _) in enumerate(items) if a.id not in self.recent]
+        fresh = [i for i, (a, _) in enumerate(items) if a.id not in self.assigned]
         found = dict(zip(fresh, self._source.find([prints[i] for i in fresh]), strict=True))
         decisions: list[StoryDecision] = []
         for i, ((article, _), fp) in enumerate(zip(items, prints, strict=True)):
-            held = self.recent.get(article.id)
+            held = self.assigned.get(article.id)
             if held is not None:
-                result = Assignment(story_id=held.story_id, score=0.0, founded=False)
+                result = Assignment(story_id=held, score=0.0, founded=False)
                 ASSIGNED.labels("kept").inc()
             else:
                 pool = {c.article_id: c for c in found.get(i, [])}
                 pool.update((c.article_id, c) for c in self.recent.find_one(fp))
                 result = assign(article.id, fp, list(pool.values()), self.params)
                 ASSIGNED.labels("founded" if result.founded else "joined").inc()
-            self.recent.add(Candidate(article.id, result.story_id, fp))
+                self.recent.add(Candidate(article.id, result.story_id, fp))
+            self._remember(article.id, result.story_id)
             decisions.append(StoryDecision(result, fp, kept=held is not None))
         return decisions
+
+    def _remember(self, article_id: str, story_id: str) -> None:
+        self.assigned[article_id] = story_id
+        self.assigned.move_to_end(article_id)
+        while len(self.assigned) > self._max_assigned:
+            self.assigned.popitem(last=False)
+
+    def written(self, article_ids: Sequence[str]) -> None:
+        """The articles' documents were acknowledged: they become searchable within one refresh
+        interval, so the window keeps them ``recent_seconds`` from now."""
+        self.recent.touch(article_ids)
 
     def member(self, article: EnrichedArticle, decision: StoryDecision, entity_keys: list[str]) -> Member:
         """What the article adds to its story's document."""
