@@ -285,6 +285,8 @@ def test_text_query_body_is_exact() -> None:
             "topics.label",
             "provenance.original_source",
             "duplicate_of",
+            "story_id",
+            "first_seen_at",
         ],
     }
 
