@@ -3,11 +3,14 @@ and reindex, and story documents whose counts never double."""
 
 from __future__ import annotations
 
+import json
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from click.testing import CliRunner
 from elasticsearch import Elasticsearch
 
+from akhbar.cli import cli
 from akhbar.kafka import DeadLetterPublisher, make_consumer, make_producer
 from akhbar.messages import EnrichedArticle, EntitySummary, LanguageGuess, TopicTag, article_id, encode
 from indexer.reindex import reindex
@@ -228,3 +231,40 @@ def test_search_collapses_by_story_lists_one_story_first_seen_first_and_ranks_st
         search_stories(es, StoriesRequest(since=None, topics=("sports",)), index=settings.stories_index).total
         == 0
     )
+
+
+def test_the_cli_lists_trending_stories_and_searches_by_story(
+    settings: IndexerSettings, es: Elasticsearch
+) -> None:
+    law, water = _articles()
+    produce(settings, [law[0], water[0], law[1], water[1], law[2]])
+    run_indexer(settings, es, expect=5)
+    es.indices.refresh(index=[settings.read_alias, settings.stories_index])
+    env = {
+        "ELASTICSEARCH_URL": settings.elasticsearch_url,
+        "KAFKA_BOOTSTRAP_SERVERS": settings.kafka_bootstrap_servers,
+        "AKHBAR_INDEX_PREFIX": settings.index_prefix,
+    }
+    runner = CliRunner()
+    trending = runner.invoke(
+        cli, ["stories", "--since", "2026-02-01", "--json"], env=env, catch_exceptions=False
+    )
+    assert trending.exit_code == 0, trending.output
+    report = json.loads(trending.stdout)
+    assert report["total"] == 2
+    # ten months after "now", both decay to 0: the newer last seen comes first
+    assert [(s["story_id"], s["article_count"], s["source_count"]) for s in report["stories"]] == [
+        (water[0].id, 2, 2),
+        (law[0].id, 3, 3),
+    ]
+    text = runner.invoke(cli, ["stories", "--since", "2026-02-01", "--topic", "politics"], env=env)
+    assert text.exit_code == 0 and "2 stories" in text.stdout and LAW[0][1] in text.stdout
+    collapsed = runner.invoke(
+        cli, ["search", "--collapse-stories", "--json"], env=env, catch_exceptions=False
+    )
+    hits = json.loads(collapsed.stdout)["hits"]
+    assert sorted((h["story_id"], h["story_size"]) for h in hits) == sorted(
+        [(law[0].id, 3), (water[0].id, 2)]
+    )
+    one = runner.invoke(cli, ["search", "--story", law[0].id, "--json"], env=env, catch_exceptions=False)
+    assert [h["id"] for h in json.loads(one.stdout)["hits"]] == [a.id for a in law]
