@@ -17,6 +17,7 @@ help:
 	@echo "                  everything else: .venv/bin/akhbar --help"
 	@echo "make lint         ruff + mypy"
 	@echo "make train-ner    retrain the NER model      make train-topics  retrain the topic model"
+	@echo "make entity-aliases  rebuild the canonical-entity alias table (after editing entities/data/seed.tsv)"
 	@echo "make bench        run the benchmarks in bench/"
 	@echo "make faults       fault-injection suite       make scale  scale-out on a 3-broker + 2-node ES cluster"
 
@@ -83,6 +84,11 @@ cv-ner: $(TRAIN_STAMP)  ## blocked 5-fold CV of the NER training recipe over ANE
 train-topics: $(STAMP)  ## retrain the topic model into services/enricher/models/topics (~5-8 min, 1 core)
 	nice -n 10 $(PY) scripts/train_topics.py $(if $(DATA_DIR),--data-dir $(DATA_DIR))
 	$(PY) -m pytest -q tests/unit/test_topics.py
+
+.PHONY: entity-aliases
+entity-aliases: $(STAMP)  ## rebuild services/enricher/entities/data/aliases.tsv from seed.tsv, CLDR and the NER corpora (D20)
+	$(PY) scripts/build_entity_aliases.py --data-dir $(NER_DATA_DIR)
+	$(PY) -m pytest -q tests/unit/test_entities.py
 
 clean:
 	deploy/local/stack.sh down || true

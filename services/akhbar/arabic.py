@@ -175,6 +175,51 @@ def arabic_ratio(text: str) -> float:
     return sum(1 for ch in letters if _ARABIC_LETTER.match(ch)) / len(letters)
 
 
+# Proclitics of a name's first word: a conjunction (و ف), then a preposition (ب ك ل); ل before the
+# article drops its alef (للعراق = ل + العراق).
+_CONJUNCTIONS = ("و", "ف")
+_PREPOSITIONS = ("ب", "ك", "ل")
+_ARTICLE = "ال"
+MIN_STEM_LETTERS = 3
+"""A reading never leaves fewer letters than this (ES's clitic sub-field uses the same bound)."""
+
+
+def fold_name(text: str) -> str:
+    """The matching form of a name: ``normalize_arabic`` in full (hamza, alef maqsura, ta marbuta,
+    tatweel, diacritics, digits, spaces) and casefolded (as ``match_key``), so ``ترامب``/``تْرامب`` and
+    ``حماة``/``حماه`` are one string. Clitics are not stripped here: see :func:`proclitic_readings`."""
+    return normalize_arabic(text).casefold()
+
+
+def proclitic_readings(word: str) -> list[str]:
+    """The ways to read a folded word with its proclitics removed, fewest removals first.
+
+    ``وبالعراق`` → ``وبالعراق, بالعراق, العراق, عراق``; ``للحديدة`` → ``للحديدة, الحديدة, حديدة``.
+    Which reading is right is not decided here: a caller looks each up in order and takes the
+    first one it knows (a name table), so ``بيروت`` stays ``بيروت`` and ``لبنان`` stays ``لبنان``.
+    """
+    readings = [word]
+
+    def add(reading: str) -> None:
+        if len(reading) >= MIN_STEM_LETTERS and reading not in readings:
+            readings.append(reading)
+
+    stems = [word]
+    if word[:1] in _CONJUNCTIONS and len(word) - 1 >= MIN_STEM_LETTERS:
+        stems.append(word[1:])
+    for stem in list(stems):
+        if stem.startswith("لل") and len(stem) - 1 >= MIN_STEM_LETTERS:
+            stems.append(_ARTICLE + stem[2:])
+        elif stem[:1] in _PREPOSITIONS and len(stem) - 1 >= MIN_STEM_LETTERS:
+            stems.append(stem[1:])
+    for stem in stems[1:]:
+        add(stem)
+    for stem in stems:
+        if stem.startswith(_ARTICLE):
+            add(stem[len(_ARTICLE) :])
+    return readings
+
+
 # Light stemming: one leading article/conjunction cluster and one plural or pronoun suffix, each only
 # when three letters stay. Input is already normalised (ة → ه, ى → ي).
 _STEM_PREFIXES = ("وبال", "وال", "فال", "بال", "كال", "لل", "ال")

@@ -140,6 +140,13 @@ class EntitySummary(_Model):
     normalized: str
     count: int = Field(ge=1)
     confidence: float = Field(ge=0.0, le=1.0)
+    key: str | None = Field(
+        default=None,
+        description="canonical key TYPE:normal form of the canonical name (PER:دونالد ترامب), D20",
+    )
+    iso: str | None = Field(
+        default=None, description="ISO 3166-1 alpha-2 of a country, or of a city's country (SY); D20"
+    )
 
 
 class TopicTag(_Model):

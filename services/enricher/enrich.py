@@ -12,6 +12,8 @@ from pathlib import Path
 
 from akhbar.messages import EnrichedArticle, Entity, EntitySummary, RawArticle, TopicTag
 from enricher import language
+from enricher.entities import DATA_DIR as ENTITIES_DIR
+from enricher.entities import AliasTable, canonical_entities, default_table
 from enricher.ner import DEFAULT_MODEL_DIR as NER_DIR
 from enricher.ner import RULES_VERSION as NER_RULES_VERSION
 from enricher.ner import NerTagger, Span, merge_mentions
@@ -38,6 +40,7 @@ def installed_model_versions() -> dict[str, str]:
         "language": language.MODEL_VERSION,
         "ner": f"{artifact_version(NER_DIR)}+rules-{NER_RULES_VERSION}",
         "topics": artifact_version(TOPICS_DIR),
+        "entities": artifact_version(ENTITIES_DIR),
     }
 
 
@@ -65,14 +68,17 @@ class ArticleEnricher:
         ner_version: str,
         topics_version: str,
         body_language_prefix_chars: int = 1000,
+        aliases: AliasTable | None = None,
     ) -> None:
         self._tagger = tagger
         self._topics = topics
         self._prefix = body_language_prefix_chars
+        self._aliases = aliases if aliases is not None else default_table()
         self.model_versions = {
             "language": language.MODEL_VERSION,
             "ner": ner_version,
             "topics": topics_version,
+            "entities": artifact_version(ENTITIES_DIR),
         }
 
     @classmethod
@@ -96,13 +102,15 @@ class ArticleEnricher:
             EntitySummary.model_validate(
                 {
                     "type": e.type,
-                    "name": e.display or e.normalized,  # clitic-free: بيروت, not وبيروت
+                    "name": e.name,  # canonical, or clitic-free: بيروت, not وبيروت
                     "normalized": e.normalized,
                     "count": e.count,
                     "confidence": round(e.confidence, 4),
+                    "key": e.key,
+                    "iso": e.iso,
                 }
             )
-            for e in merge_mentions(title_spans, body_spans)
+            for e in canonical_entities(merge_mentions(title_spans, body_spans), self._aliases)
         ]
         topics = [
             TopicTag.model_validate(

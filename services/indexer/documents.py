@@ -5,15 +5,26 @@ from __future__ import annotations
 from collections.abc import Mapping
 from typing import Any
 
-from akhbar.messages import EnrichedArticle
+from akhbar.messages import EnrichedArticle, EntitySummary
 
 # Fields of the message that are not stored in the index (body already holds the paragraphs).
 _DROPPED = {"paragraphs"}
 
 
+def entity_key(entity: EntitySummary) -> str:
+    """The canonical key (D20); an article enriched before canonical entities has ``TYPE:normalized``."""
+    return entity.key or f"{entity.type}:{entity.normalized}"
+
+
 def to_document(article: EnrichedArticle) -> dict[str, Any]:
+    """The one place that builds ``entity_keys`` (stories and facets read them)."""
     doc = article.model_dump(mode="json", exclude_none=True, exclude=_DROPPED)
-    doc["entity_keys"] = sorted({f"{e.type}:{e.normalized}" for e in article.entities})
+    for entity, stored in zip(article.entities, doc.get("entities", []), strict=True):
+        stored["key"] = entity_key(entity)
+    doc["entity_keys"] = sorted({entity_key(e) for e in article.entities})
+    iso = sorted({e.iso for e in article.entities if e.iso})
+    if iso:
+        doc["entity_iso"] = iso
     doc["topic_codes"] = [t.code for t in article.topics]
     return doc
 

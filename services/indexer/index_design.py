@@ -184,9 +184,12 @@ MAPPINGS: dict[str, Any] = {
                 "normalized": {"type": "keyword"},
                 "count": {"type": "integer"},
                 "confidence": {"type": "float"},
+                "key": {"type": "keyword"},
+                "iso": {"type": "keyword"},
             },
         },
         "entity_keys": {"type": "keyword", "doc_values": True},
+        "entity_iso": {"type": "keyword"},
         "topics": {
             "properties": {
                 "code": {"type": "keyword"},
@@ -220,6 +223,8 @@ ADDED_FIELDS = (
     "first_seen_at",
     "copies",
     "copy_count",
+    "entities",  # gained key and iso (D20); a nested object takes new properties in place
+    "entity_iso",
     "story_id",
     "story_terms",
     "story_time",

@@ -75,6 +75,16 @@ class EntityFilter:
         """The enricher's normal form (``normalize_arabic`` keeping ة), as stored in ``normalized``."""
         return normalize_arabic(self.name, ta_marbuta=False)
 
+    @property
+    def keys(self) -> list[str]:
+        """Canonical keys the name resolves to through the enricher's alias table (D20): ``PER:ترمب``
+        → ``PER:دونالد ترامب``; without a type, every type's reading. Empty for an unknown name."""
+        from enricher.entities import default_table  # the one table; loaded on first use
+
+        table = default_table()
+        found = [table.lookup(self.type, self.name)] if self.type else table.lookup_any(self.name)
+        return sorted({c.key for c in found if c is not None})
+
 
 @dataclass(frozen=True, slots=True)
 class FreshnessDecay:
@@ -203,10 +213,12 @@ def filters(request: SearchRequest) -> list[dict[str, Any]]:
         out.append({"range": {"published_at": bounds}})
     for entity in request.entities:
         names = sorted({entity.name, entity.normalized})
+        keys = entity.keys
         must: list[dict[str, Any]] = [
             {
                 "bool": {
                     "should": [
+                        *([{"terms": {"entities.key": keys}}] if keys else []),
                         {"terms": {"entities.normalized": names}},
                         {"terms": {"entities.name": names}},
                     ],
@@ -243,7 +255,8 @@ def aggregations(size: int) -> dict[str, Any]:
     """Facets: topics, sources, languages and the top entities (nested, counted per article).
 
     Core aggregations only (the local node has no x-pack analytics, so no ``multi_terms``):
-    entities are bucketed by normal form, with their commonest type and surface name.
+    entities are bucketed by canonical key (``TYPE:form``, D20: every spelling of one person is
+    one bucket), with their commonest surface name.
     """
     return {
         "topics": {"terms": {"field": "topic_codes", "size": size}},
@@ -253,10 +266,9 @@ def aggregations(size: int) -> dict[str, Any]:
             "nested": {"path": "entities"},
             "aggs": {
                 "top": {
-                    "terms": {"field": "entities.normalized", "size": size},
+                    "terms": {"field": "entities.key", "size": size},
                     "aggs": {
                         "articles": {"reverse_nested": {}},
-                        "type": {"terms": {"field": "entities.type", "size": 1}},
                         "name": {"terms": {"field": "entities.name", "size": 1}},
                     },
                 }
@@ -352,9 +364,13 @@ class Hit:
 @dataclass(frozen=True, slots=True)
 class EntityFacet:
     type: str
-    normalized: str
+    normalized: str  # the canonical key's form (after ``TYPE:``)
     name: str
     articles: int
+
+    @property
+    def key(self) -> str:
+        return f"{self.type}:{self.normalized}"
 
 
 @dataclass(frozen=True, slots=True)
@@ -385,7 +401,13 @@ class SearchResponse:
                 "sources": self.sources,
                 "languages": self.languages,
                 "entities": [
-                    {"type": e.type, "normalized": e.normalized, "name": e.name, "articles": e.articles}
+                    {
+                        "type": e.type,
+                        "key": e.key,
+                        "normalized": e.normalized,
+                        "name": e.name,
+                        "articles": e.articles,
+                    }
                     for e in self.entities
                 ],
             },
@@ -404,12 +426,11 @@ def parse_response(raw: dict[str, Any]) -> SearchResponse:
     aggs = raw.get("aggregations", {})
     entities = []
     for b in aggs.get("entities", {}).get("top", {}).get("buckets", []):
-        types = b.get("type", {}).get("buckets", [])
         names = b.get("name", {}).get("buckets", [])
-        normalized = str(b["key"])
+        entity_type, _, normalized = str(b["key"]).partition(":")
         entities.append(
             EntityFacet(
-                type=str(types[0]["key"]) if types else "",
+                type=entity_type,
                 normalized=normalized,
                 name=str(names[0]["key"]) if names else normalized,
                 articles=int(b["articles"]["doc_count"]),

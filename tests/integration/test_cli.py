@@ -108,7 +108,12 @@ def test_status_json_reports_topics_lag_dead_letters_indices_and_models(
         "read_alias": {"name": read, "indices": [v1]},
         "write_alias": {"name": write, "indices": [v1]},
         "indices": [{"index": v1, "documents": 4, "aliases": [read, write]}],
-        "model_versions": {"language": {}, "ner": {}, "topics": {}},  # the kit's articles carry none
+        "model_versions": {
+            "language": {},
+            "ner": {},
+            "topics": {},
+            "entities": {},
+        },  # the kit's articles carry none
     }
     assert report["models"] == installed_model_versions()
     assert report["errors"] == []

@@ -136,7 +136,7 @@ def test_status_names_both_unreachable_services_exit_3() -> None:
         ("kafka", "KAFKA_BOOTSTRAP_SERVERS", kafka),
         ("elasticsearch", "ELASTICSEARCH_URL", es),
     ]
-    assert set(report["models"]) == {"language", "ner", "topics"}
+    assert set(report["models"]) == {"language", "ner", "topics", "entities"}
     lines = result.stderr.splitlines()
     assert lines[0].startswith(f"error: Kafka unreachable at {kafka} (set KAFKA_BOOTSTRAP_SERVERS): ")
     assert lines[1].startswith(f"error: Elasticsearch unreachable at {es} (set ELASTICSEARCH_URL): ")

@@ -383,7 +383,11 @@ def test_models_reach_the_image_once() -> None:
     assert not [c for c in copies if "services" in c or "models" in c], copies
     assert sum("--from=build" in c for c in copies) == 1
     pyproject = tomllib.loads((ROOT / "pyproject.toml").read_text())
-    assert pyproject["tool"]["setuptools"]["package-data"]["enricher"] == ["models/*/*", "ner/data/*"]
+    assert pyproject["tool"]["setuptools"]["package-data"]["enricher"] == [
+        "models/*/*",
+        "ner/data/*",
+        "entities/data/*",
+    ]
 
 
 def test_every_data_file_of_a_package_is_installed_with_it() -> None:

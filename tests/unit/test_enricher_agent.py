@@ -83,9 +83,12 @@ def test_valid_article_is_enriched_and_keyed_by_id(sends: tuple[AsyncMock, Async
     assert enriched.id == raw.id and enriched.revision == 7 and enriched.title == raw.title
     assert (enriched.language.code, enriched.language.script) == ("ar", "Arab")
     assert enriched.topics[0].code == "politics"
-    assert set(enriched.model_versions) == {"language", "ner", "topics"}
+    assert set(enriched.model_versions) == {"language", "ner", "topics", "entities"}
     names = {(e.type, e.normalized) for e in enriched.entities}
     assert ("LOC", "عمان") in names
+    # عمّان (JO) and عمان (OM) fold alike: the key is the plain one and no ISO code is guessed (D20)
+    amman = next(e for e in enriched.entities if e.normalized == "عمان")
+    assert (amman.key, amman.iso) == ("LOC:عمان", None)
 
 
 def test_invalid_and_valid_messages_in_one_batch(sends: tuple[AsyncMock, AsyncMock]) -> None:

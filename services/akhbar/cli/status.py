@@ -33,7 +33,7 @@ from akhbar.settings import CommonSettings
 if TYPE_CHECKING:
     from indexer.settings import IndexerSettings
 
-MODEL_KINDS = ("language", "ner", "topics")
+MODEL_KINDS = ("language", "ner", "topics", "entities")  # entities: the alias table (D20)
 
 
 def topic_roles(settings: CommonSettings) -> dict[str, str]:
