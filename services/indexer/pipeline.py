@@ -45,7 +45,7 @@ from indexer.documents import to_action, to_document
 from indexer.settings import IndexerSettings
 from indexer.stories.similarity import StoryParams
 from indexer.stories.stage import StoryDecision, StoryStage
-from indexer.stories.story_index import StoryDocumentRejected, upsert_stories
+from indexer.stories.story_index import StoryDocumentRejected, ensure_story_index, upsert_stories
 
 log = logging.getLogger(__name__)
 
@@ -466,6 +466,16 @@ class BatchIndexer:
         for p, decision in zip(undecided, self.stories.decide(items), strict=True):
             p.story = decision
 
+    def _make_story_index(self) -> None:
+        s = self._settings
+        ensure_story_index(
+            self._es,
+            s.stories_index,
+            shards=s.index_shards,
+            replicas=s.index_replicas,
+            refresh_interval=s.refresh_interval,
+        )
+
     def _write_story_updates(self, settled: list[_Pending]) -> None:
         """Add the settled articles to their story documents (idempotent: a member already held
         changes nothing, so a retry of the whole batch never double counts). A transient failure
@@ -483,7 +493,9 @@ class BatchIndexer:
             return
         stage.written([m.article_id for m in members])
         try:
-            counts = upsert_stories(self._es, stage.stories_index, members)
+            counts = upsert_stories(
+                self._es, stage.stories_index, members, on_missing_index=self._make_story_index
+            )
         except StoryDocumentRejected as err:
             STORY_UPDATES.labels("rejected").inc()
             log.error("story document refused", extra={"error": str(err)})

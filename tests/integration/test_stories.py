@@ -164,7 +164,7 @@ def test_two_events_of_one_day_are_two_stories_and_redelivery_counts_nothing_twi
     assert count(es, settings) == 5
 
 
-def test_a_reindex_carries_story_ids_over_and_leaves_the_story_documents_alone(
+def test_a_reindex_carries_story_ids_over_and_rebuilds_a_lost_stories_index(
     settings: IndexerSettings, es: Elasticsearch
 ) -> None:
     law, water = _articles()
@@ -175,6 +175,8 @@ def test_a_reindex_carries_story_ids_over_and_leaves_the_story_documents_alone(
     produce(settings, [water[1], law[2]])
     run_indexer(settings, es, expect=2)
     live = _stories_of(es, settings.read_alias)
+    kept = _story_docs(es, settings)
+    es.indices.delete(index=settings.stories_index)  # lost: the reindex rebuilds it
     consumer = make_consumer(settings, group_id=None, client_id="test-reindex")
     producer = make_producer(settings, client_id="test-reindex-dlq")
     try:
@@ -187,6 +189,11 @@ def test_a_reindex_carries_story_ids_over_and_leaves_the_story_documents_alone(
     docs = _story_docs(es, settings)
     assert docs[law[0].id]["article_count"] == 3 and docs[water[0].id]["article_count"] == 2
     assert docs[law[0].id]["first_article"] == before[law[0].id]["first_article"]
+    for story in (docs, kept):  # member order is arrival order; everything else is the same
+        for doc in story.values():
+            doc["members"] = sorted(doc["members"])
+            doc["sources"] = sorted(doc["sources"])
+    assert docs == kept
 
 
 def test_search_collapses_by_story_lists_one_story_first_seen_first_and_ranks_stories(

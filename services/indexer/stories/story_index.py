@@ -16,7 +16,7 @@ and one code path must run on both deployments (D17).
 from __future__ import annotations
 
 import copy
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -164,10 +164,17 @@ def apply_members(
     return out
 
 
-def upsert_stories(es: Elasticsearch, index: str, members: Sequence[Member]) -> dict[str, int]:
+def upsert_stories(
+    es: Elasticsearch,
+    index: str,
+    members: Sequence[Member],
+    *,
+    on_missing_index: Callable[[], None] | None = None,
+) -> dict[str, int]:
     """Add ``members`` to their story documents by compare-and-set; returns counts by result
     (``created``, ``updated``, ``unchanged``). Raises SearchUnavailable on a transient failure
-    (idempotent: the caller retries the same members) and on conflicts past CAS_ATTEMPTS."""
+    (idempotent: the caller retries the same members) and on conflicts past CAS_ATTEMPTS.
+    ``on_missing_index`` makes the index when it is gone (deleted to be rebuilt), then once more."""
     by_story: dict[str, list[Member]] = {}
     for m in members:
         by_story.setdefault(m.story_id, []).append(m)
@@ -176,7 +183,13 @@ def upsert_stories(es: Elasticsearch, index: str, members: Sequence[Member]) -> 
     for _ in range(CAS_ATTEMPTS):
         if not todo:
             return results
-        todo = _cas_round(es, index, todo, by_story, results)
+        try:
+            todo = _cas_round(es, index, todo, by_story, results)
+        except _IndexMissing as err:
+            if on_missing_index is None:
+                raise SearchUnavailable(f"story index {index} is missing") from err
+            on_missing_index()
+            on_missing_index = None
     raise SearchUnavailable(f"story documents {todo[:5]} kept conflicting after {CAS_ATTEMPTS} attempts")
 
 
@@ -189,7 +202,12 @@ def _cas_round(
 ) -> list[str]:
     """One read-apply-write pass; returns the story ids that lost a race and must be tried again."""
     try:
-        docs = es.mget(index=index, ids=story_ids, realtime=True).body["docs"]
+        try:
+            docs = es.mget(index=index, ids=story_ids, realtime=True).body["docs"]
+        except ApiError as err:
+            if err.meta.status == 404 and "index_not_found" in str(err.error):
+                raise _IndexMissing(index) from err
+            raise
         actions: list[dict[str, Any]] = []
         for sid, found in zip(story_ids, docs, strict=True):
             current = found.get("_source") if found.get("found") else None
@@ -227,6 +245,10 @@ def _cas_round(
     except (ESConnectionError, TransportError, ApiError) as err:
         raise SearchUnavailable(f"story upsert of {len(story_ids)} stories failed: {err}") from err
     return again
+
+
+class _IndexMissing(Exception):
+    pass
 
 
 class StoryDocumentRejected(Exception):
