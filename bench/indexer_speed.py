@@ -138,6 +138,7 @@ def cleanup(es: Elasticsearch, prefixes: list[str], topics: list[str], kafka: st
         for name in es.indices.get(index=f"{prefix}-v*", allow_no_indices=True):
             es.indices.delete(index=name)
         quiet = es.options(ignore_status=404)
+        quiet.indices.delete(index=f"{prefix}-stories")
         quiet.indices.delete_index_template(name=prefix)
         for part in ("settings", "mappings"):
             quiet.cluster.delete_component_template(name=f"{prefix}-{part}")

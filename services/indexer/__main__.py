@@ -141,6 +141,8 @@ def _search(args: argparse.Namespace, settings: IndexerSettings) -> int:
         size=args.size,
         offset=args.offset,
         include_duplicates=not args.hide_duplicates,
+        collapse_stories=args.collapse_stories,
+        story=args.story,
     )
     es = make_es(settings)
     index = args.index or settings.read_alias
@@ -176,6 +178,8 @@ def _add_search_parser(sub: argparse._SubParsersAction[argparse.ArgumentParser])
     find.add_argument("--to", dest="date_to", help="published at/before (ISO date or ES date math)")
     find.add_argument("--fresh", action="store_true", help="rank recent articles higher (gauss decay)")
     find.add_argument("--hide-duplicates", action="store_true", help="leave out near-duplicates")
+    find.add_argument("--collapse-stories", action="store_true", help="one hit per story")
+    find.add_argument("--story", help="all coverage of one story (story_id), first seen first")
     find.add_argument("--size", type=int, default=10, help="hits per page")
     find.add_argument("--offset", type=int, default=0, help="hits to skip (paging)")
     find.add_argument("--index", help="index or alias to search (default: the read alias)")

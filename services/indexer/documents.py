@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Mapping
 from typing import Any
 
 from akhbar.messages import EnrichedArticle, EntitySummary
@@ -28,18 +29,28 @@ def to_document(article: EnrichedArticle) -> dict[str, Any]:
     return doc
 
 
-def to_action(article: EnrichedArticle, *, index: str) -> dict[str, Any]:
+def to_action(
+    article: EnrichedArticle,
+    *,
+    index: str,
+    document: dict[str, Any] | None = None,
+    story: Mapping[str, Any] | None = None,
+) -> dict[str, Any]:
     """An `index` action keyed by article id with external versioning on ``revision``.
 
     ``external_gte`` lets an identical replay through (idempotent overwrite) and
     rejects an older revision with a version conflict, which the indexer treats
-    as already done.
+    as already done. ``document``: :func:`to_document` of it when the caller already has it;
+    ``story``: the story stage's fields (D17), added to the document.
     """
+    source = document if document is not None else to_document(article)
+    if story:
+        source = {**source, **story}
     return {
         "_op_type": "index",
         "_index": index,
         "_id": article.id,
         "version": article.revision,
         "version_type": "external_gte",
-        "_source": to_document(article),
+        "_source": source,
     }

@@ -8,6 +8,7 @@ from elasticsearch import ApiError, Elasticsearch
 
 from indexer.index_design import added_properties, mappings_component, settings_component
 from indexer.settings import IndexerSettings
+from indexer.stories.story_index import ensure_story_index
 
 log = logging.getLogger(__name__)
 
@@ -46,9 +47,17 @@ def current_indices(es: Elasticsearch, alias: str) -> list[str]:
 def ensure_index(es: Elasticsearch, settings: IndexerSettings) -> str:
     """Templates, then ``<prefix>-v1`` with both aliases if no index holds the write alias yet.
 
-    Returns the index the write alias points at.
+    Returns the index the write alias points at. The stories index (D17) is made beside it.
     """
     ensure_templates(es, settings)
+    if settings.stories_enabled:
+        ensure_story_index(
+            es,
+            settings.stories_index,
+            shards=settings.index_shards,
+            replicas=settings.index_replicas,
+            refresh_interval=settings.refresh_interval,
+        )
     existing = current_indices(es, settings.write_alias)
     if existing:
         # fields added since the index was made (akhbar.limits' truncation flags)

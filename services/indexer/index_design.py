@@ -202,6 +202,12 @@ MAPPINGS: dict[str, Any] = {
         "mentions": {"type": "object", "enabled": False},
         "model_versions": {"type": "object", "dynamic": True},
         "indexed_at": {"type": "date"},
+        # stories (D17): the story joined, and the fingerprint later articles are compared with
+        "story_id": {"type": "keyword"},
+        "story_terms": {"type": "keyword"},  # title + lead terms: what candidate retrieval matches
+        "story_title_terms": {"type": "keyword", "index": False},  # read back as doc values
+        "story_names": {"type": "keyword", "index": False},  # the words of the entities' names
+        "story_time": {"type": "date"},
     },
     "dynamic_templates": [
         {"model_versions": {"path_match": "model_versions.*", "mapping": {"type": "keyword"}}}
@@ -219,6 +225,11 @@ ADDED_FIELDS = (
     "copy_count",
     "entities",  # gained key and iso (D20); a nested object takes new properties in place
     "entity_iso",
+    "story_id",
+    "story_terms",
+    "story_time",
+    "story_title_terms",
+    "story_names",
 )
 
 

@@ -11,6 +11,10 @@ Delivery contract (see docs/decisions.md, "Indexer delivery"):
   dead-lettered, the batch is abandoned uncommitted, every partition is paused and
   /readyz reports the brake, so a bad release backlogs instead of emptying the topic.
 Since ``_id`` is the article id and versions are external, re-delivery never duplicates.
+
+Stories (D17): before the bulk, :class:`indexer.stories.stage.StoryStage` gives every pending
+article its ``story_id`` (kept across retries of the batch); after it, each settled article's
+story document is upserted idempotently. Either step failing transiently retries the batch.
 """
 
 from __future__ import annotations
@@ -37,8 +41,11 @@ from akhbar.kafka import DeadLetterPublisher, partition_lag
 from akhbar.kafka_compat import group_member_stable
 from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
 from akhbar.observability import ServiceHealth
-from indexer.documents import to_action
+from indexer.documents import to_action, to_document
 from indexer.settings import IndexerSettings
+from indexer.stories.similarity import StoryParams
+from indexer.stories.stage import StoryDecision, StoryStage
+from indexer.stories.story_index import StoryDocumentRejected, ensure_story_index, upsert_stories
 
 log = logging.getLogger(__name__)
 
@@ -49,6 +56,7 @@ BATCH_DOCS = Histogram(
     "Documents per flushed batch",
     buckets=(1, 5, 10, 50, 100, 250, 500, 1000, 2500),
 )
+STORY_UPDATES = Counter("akhbar_indexer_story_updates_total", "Story document upserts, by result", ["result"])
 RETRIES = Counter(
     "akhbar_indexer_transient_failures_total", "Bulk attempts that failed transiently", ["kind"]
 )
@@ -87,6 +95,8 @@ class _Pending:
     key: bytes | None
     value: bytes
     article: EnrichedArticle
+    document: dict[str, Any] | None = None
+    story: StoryDecision | None = None
 
 
 @dataclass
@@ -166,6 +176,20 @@ class BatchIndexer:
         self.settled = 0
         self.read = 0  # messages taken from Kafka
         self.outcomes: collections.Counter[str] = collections.Counter()  # this instance's DOCS
+        self.stories: StoryStage | None = None
+        if settings.stories_enabled:
+            self.stories = StoryStage.for_elasticsearch(
+                es,
+                StoryParams.load(settings.story_params_file),
+                target_index=self._index,
+                # live: the write alias alone; a reindex (an index by name) also reads the old index
+                read_alias=settings.read_alias if self._index != settings.write_alias else self._index,
+                stories_index=settings.stories_index,
+                k=settings.story_candidates,
+                window_hours=settings.story_window_hours,
+                recent_members=settings.story_recent_members,
+                recent_seconds=settings.story_recent_seconds,
+            )
 
     def rebalance_listener(self) -> ConsumerRebalanceListener:
         return _Rebalance(self)
@@ -362,11 +386,21 @@ class BatchIndexer:
         if not pending:
             return
         retry: list[_Pending] = []
+        settled: list[_Pending] = []
+        self._decide_stories(pending)
         started = time.perf_counter()
         try:
             results = helpers.streaming_bulk(
                 self._es,
-                (to_action(p.article, index=self._index) for p in pending),
+                (
+                    to_action(
+                        p.article,
+                        index=self._index,
+                        document=p.document,
+                        story=p.story.document_fields() if p.story is not None else None,
+                    )
+                    for p in pending
+                ),
                 chunk_size=self._settings.max_batch_size,
                 max_chunk_bytes=self._settings.max_batch_bytes * 2,
                 raise_on_error=False,
@@ -380,6 +414,7 @@ class BatchIndexer:
                     DOCS.labels("indexed").inc()
                     self.outcomes["indexed"] += 1
                     self._brake.record_ok()
+                    settled.append(p)
                     continue
                 status = int(op.get("status", 0))
                 error = op.get("error") or {}
@@ -388,6 +423,7 @@ class BatchIndexer:
                     DOCS.labels("stale").inc()  # ES already holds this revision or a newer one
                     self.outcomes["stale"] += 1
                     self._brake.record_ok()
+                    settled.append(p)
                 elif status in _TRANSIENT_STATUS:
                     retry.append(p)
                 else:
@@ -409,9 +445,63 @@ class BatchIndexer:
             raise SearchUnavailable(f"bulk of {len(pending)} documents failed: {err}") from err
         finally:
             BULK_SECONDS.observe(time.perf_counter() - started)
+        try:
+            self._write_story_updates(settled)
+        except SearchUnavailable:
+            pending[:] = retry + settled  # the dead-lettered are done; the rest is written again
+            raise
         if retry:
             pending[:] = retry
             raise SearchUnavailable(f"{len(retry)} documents got a transient status; will retry")
+
+    def _decide_stories(self, pending: list[_Pending]) -> None:
+        """Story ids for the pending articles that have none yet (a retry keeps earlier ones)."""
+        if self.stories is None:
+            return
+        undecided = [p for p in pending if p.story is None]
+        for p in undecided:
+            if p.document is None:
+                p.document = to_document(p.article)
+        items = [(p.article, list(p.document["entity_keys"]) if p.document else []) for p in undecided]
+        for p, decision in zip(undecided, self.stories.decide(items), strict=True):
+            p.story = decision
+
+    def _make_story_index(self) -> None:
+        s = self._settings
+        ensure_story_index(
+            self._es,
+            s.stories_index,
+            shards=s.index_shards,
+            replicas=s.index_replicas,
+            refresh_interval=s.refresh_interval,
+        )
+
+    def _write_story_updates(self, settled: list[_Pending]) -> None:
+        """Add the settled articles to their story documents (idempotent: a member already held
+        changes nothing, so a retry of the whole batch never double counts). A transient failure
+        raises SearchUnavailable; a permanent refusal is logged and counted, not dead-lettered:
+        the articles themselves are indexed, only the story document lags."""
+        stage = self.stories
+        if stage is None:
+            return
+        members = [
+            stage.member(p.article, p.story, list(p.document["entity_keys"]) if p.document else [])
+            for p in settled
+            if p.story is not None
+        ]
+        if not members:
+            return
+        stage.written([m.article_id for m in members])
+        try:
+            counts = upsert_stories(
+                self._es, stage.stories_index, members, on_missing_index=self._make_story_index
+            )
+        except StoryDocumentRejected as err:
+            STORY_UPDATES.labels("rejected").inc()
+            log.error("story document refused", extra={"error": str(err)})
+            return
+        for result, n in counts.items():
+            STORY_UPDATES.labels(result).inc(n)
 
     def _commit(self, offsets: dict[TopicPartition, int]) -> None:
         if not offsets:

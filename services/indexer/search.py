@@ -116,6 +116,9 @@ class SearchRequest:
     facet_size: int = 10
     highlight: bool = True
     include_duplicates: bool = True
+    collapse_stories: bool = False  # one hit per story (the best), with how many of its articles match
+    story: str | None = None  # only this story's articles, first seen first
+    story_hits: int = 3  # collapsed: other articles of each story shown under its hit
 
 
 SOURCE_FIELDS = [
@@ -130,6 +133,8 @@ SOURCE_FIELDS = [
     "topics.label",
     "provenance.original_source",
     "duplicate_of",
+    "story_id",
+    "first_seen_at",
 ]
 
 
@@ -226,6 +231,8 @@ def filters(request: SearchRequest) -> list[dict[str, Any]]:
         out.append({"nested": {"path": "entities", "query": {"bool": {"filter": must}}}})
     if not request.include_duplicates:
         out.append({"bool": {"must_not": [{"exists": {"field": "duplicate_of"}}]}})
+    if request.story is not None:
+        out.append({"term": {"story_id": request.story}})
     return out
 
 
@@ -311,13 +318,33 @@ def build_query(request: SearchRequest) -> dict[str, Any]:
         "track_total_hits": True,
         "_source": SOURCE_FIELDS,
     }
-    if not text and not request.fresh:
+    if request.story is not None:  # all coverage of one story, as it came in
+        body["sort"] = [{"story_time": {"order": "asc", "missing": "_last"}}, {"id": "asc"}]
+    elif not text and not request.fresh:
         body["sort"] = [{"published_at": {"order": "desc", "missing": "_last"}}, {"fetched_at": "desc"}]
+    if request.collapse_stories:
+        body["collapse"] = story_collapse(request.story_hits)
+        body["aggs"] = {"stories": {"cardinality": {"field": "story_id"}}}
     if request.facets:
-        body["aggs"] = aggregations(request.facet_size)
+        body["aggs"] = {**body.get("aggs", {}), **aggregations(request.facet_size)}
     if request.highlight and text:
         body["highlight"] = HIGHLIGHT
     return body
+
+
+def story_collapse(size: int) -> dict[str, Any]:
+    """One hit per ``story_id``; ``inner_hits`` counts the story's matching articles and shows
+    ``size`` more of them, first seen first. Articles indexed before stories existed have no
+    ``story_id`` and collapse into one group of their own."""
+    return {
+        "field": "story_id",
+        "inner_hits": {
+            "name": "story",
+            "size": size,
+            "sort": [{"story_time": {"order": "asc", "missing": "_last"}}],
+            "_source": ["id", "title", "source", "url", "first_seen_at"],
+        },
+    }
 
 
 @dataclass(frozen=True, slots=True)
@@ -326,6 +353,8 @@ class Hit:
     score: float | None
     source: dict[str, Any]
     highlights: dict[str, list[str]]
+    story_size: int | None = None  # collapsed: how many of the story's articles match
+    story_articles: tuple[dict[str, Any], ...] = ()  # collapsed: the first of them, first seen first
 
     @property
     def title(self) -> str:
@@ -353,14 +382,20 @@ class SearchResponse:
     languages: dict[str, int]
     entities: list[EntityFacet]
     took_ms: int
+    stories: int | None = None  # collapsed: distinct stories among all matches
 
     def to_json(self) -> dict[str, Any]:
-        return {
+        hits = []
+        for h in self.hits:
+            hit = {"id": h.id, "score": h.score, **h.source, "highlight": h.highlights}
+            if h.story_size is not None:
+                hit["story_size"] = h.story_size
+                hit["story_articles"] = list(h.story_articles)
+            hits.append(hit)
+        out = {
             "total": self.total,
             "took_ms": self.took_ms,
-            "hits": [
-                {"id": h.id, "score": h.score, **h.source, "highlight": h.highlights} for h in self.hits
-            ],
+            "hits": hits,
             "facets": {
                 "topics": self.topics,
                 "sources": self.sources,
@@ -377,6 +412,9 @@ class SearchResponse:
                 ],
             },
         }
+        if self.stories is not None:
+            out["stories"] = self.stories
+        return out
 
 
 def _buckets(aggs: dict[str, Any], name: str) -> dict[str, int]:
@@ -398,12 +436,19 @@ def parse_response(raw: dict[str, Any]) -> SearchResponse:
                 articles=int(b["articles"]["doc_count"]),
             )
         )
-    hits = [
-        Hit(
-            id=h["_id"], score=h.get("_score"), source=h.get("_source", {}), highlights=h.get("highlight", {})
+    hits = []
+    for h in raw["hits"]["hits"]:
+        story = h.get("inner_hits", {}).get("story")
+        hits.append(
+            Hit(
+                id=h["_id"],
+                score=h.get("_score"),
+                source=h.get("_source", {}),
+                highlights=h.get("highlight", {}),
+                story_size=int(story["hits"]["total"]["value"]) if story else None,
+                story_articles=tuple(i.get("_source", {}) for i in story["hits"]["hits"]) if story else (),
+            )
         )
-        for h in raw["hits"]["hits"]
-    ]
     return SearchResponse(
         total=int(raw["hits"]["total"]["value"]),
         hits=hits,
@@ -412,6 +457,7 @@ def parse_response(raw: dict[str, Any]) -> SearchResponse:
         languages=_buckets(aggs, "languages"),
         entities=entities,
         took_ms=int(raw.get("took", 0)),
+        stories=int(aggs["stories"]["value"]) if "stories" in aggs else None,
     )
 
 
@@ -455,6 +501,8 @@ def request_from(
 def format_response(request: SearchRequest, response: SearchResponse) -> str:
     """The human-readable answer of ``akhbar search`` (and ``python -m indexer search``)."""
     lines = [f"{response.total} hits ({response.took_ms} ms) for {request.text!r}"]
+    if response.stories is not None:
+        lines[0] += f" in {response.stories} stories"
     for n, hit in enumerate(response.hits, start=request.offset + 1):
         src = hit.source
         topics = ",".join(t.get("code", "") for t in src.get("topics", []))
@@ -463,6 +511,8 @@ def format_response(request: SearchRequest, response: SearchResponse) -> str:
         score = f"{hit.score:.2f}" if hit.score is not None else "-"
         lines.append(f"{n:>3}. [{score}] {title}")
         lines.append(f"     {src.get('source', '')} · {when} · {topics} · {src.get('url', '')}")
+        if hit.story_size is not None:
+            lines.append(f"     story {src.get('story_id', '-')}: {hit.story_size} matching articles")
         lines.extend(f"     … {fragment} …" for fragment in hit.highlights.get("body", [])[:2])
     facets = [("topics", response.topics), ("sources", response.sources), ("languages", response.languages)]
     for name, buckets in facets:
@@ -470,4 +520,117 @@ def format_response(request: SearchRequest, response: SearchResponse) -> str:
             lines.append(f"{name}: " + ", ".join(f"{k} ({v})" for k, v in buckets.items()))
     if response.entities:
         lines.append("entities: " + ", ".join(f"{e.type}:{e.name} ({e.articles})" for e in response.entities))
+    return "\n".join(lines)
+
+
+# -- stories: what is trending ------------------------------------------------------------------
+@dataclass(frozen=True, slots=True)
+class StoriesRequest:
+    """Stories ranked by size and recency: ``log1p(article_count) × gauss(last_seen)``.
+
+    ``entities`` are canonical keys as the articles' ``entity_keys`` hold them (``PER:…``),
+    matched against each story's ``top_entities``; ``since`` bounds ``last_seen`` (ES date math).
+    """
+
+    topics: tuple[str, ...] = ()
+    entities: tuple[str, ...] = ()
+    since: str | None = "now-24h"
+    min_articles: int = 1
+    recency_scale: str = "12h"  # last seen this long ago halves a story's weight
+    origin: str = "now"
+    size: int = 10
+    offset: int = 0
+
+
+STORY_SOURCE_FIELDS = [
+    "story_id",
+    "article_count",
+    "source_count",
+    "first_seen",
+    "last_seen",
+    "topic",
+    "top_entities",
+    "first_article",
+    "timeline",
+]
+
+
+def build_stories_query(request: StoriesRequest) -> dict[str, Any]:
+    """The search body over ``<prefix>-stories`` for ``request``. Pure."""
+    conditions: list[dict[str, Any]] = []
+    if request.topics:
+        conditions.append({"terms": {"topic": list(request.topics)}})
+    conditions += [{"term": {"top_entities": key}} for key in request.entities]
+    if request.since is not None:
+        conditions.append({"range": {"last_seen": {"gte": request.since}}})
+    if request.min_articles > 1:
+        conditions.append({"range": {"article_count": {"gte": request.min_articles}}})
+    return {
+        "query": {
+            "function_score": {
+                "query": {"bool": {"filter": conditions}},
+                "functions": [
+                    {"field_value_factor": {"field": "article_count", "modifier": "log1p", "missing": 1}},
+                    {
+                        "gauss": {
+                            "last_seen": {
+                                "origin": request.origin,
+                                "scale": request.recency_scale,
+                                "decay": 0.5,
+                            }
+                        }
+                    },
+                ],
+                "score_mode": "multiply",
+                "boost_mode": "replace",
+            }
+        },
+        "sort": [{"_score": "desc"}, {"last_seen": "desc"}, {"story_id": "asc"}],
+        "track_scores": True,
+        "size": request.size,
+        "from": request.offset,
+        "track_total_hits": True,
+        "_source": STORY_SOURCE_FIELDS,
+    }
+
+
+@dataclass(frozen=True, slots=True)
+class StoriesResponse:
+    total: int
+    stories: list[dict[str, Any]]  # each story document (selected fields) with its "score"
+    took_ms: int
+
+    def to_json(self) -> dict[str, Any]:
+        return {"total": self.total, "took_ms": self.took_ms, "stories": self.stories}
+
+
+def search_stories(es: Elasticsearch, request: StoriesRequest, *, index: str) -> StoriesResponse:
+    """Run :func:`build_stories_query` on the stories index (``IndexerSettings.stories_index``)."""
+    try:
+        raw = es.search(index=index, body=build_stories_query(request)).body
+    except ApiError as err:
+        if err.meta.status in _TRANSIENT_STATUS:
+            raise SearchUnavailable(f"search on {index} failed: {err}") from err
+        raise SearchRejected(err.meta.status, str(err.error), str(err.info)[:500]) from err
+    except (ESConnectionError, TransportError) as err:
+        raise SearchUnavailable(f"search on {index} failed: {err}") from err
+    stories = [{**h.get("_source", {}), "score": h.get("_score")} for h in raw["hits"]["hits"]]
+    return StoriesResponse(int(raw["hits"]["total"]["value"]), stories, int(raw.get("took", 0)))
+
+
+def format_stories(response: StoriesResponse) -> str:
+    """The human-readable answer of ``akhbar stories``."""
+    lines = [f"{response.total} stories ({response.took_ms} ms)"]
+    for n, story in enumerate(response.stories, start=1):
+        first = story.get("first_article", {})
+        lines.append(
+            f"{n:>3}. {first.get('title', '')}  [{story.get('article_count')} articles, "
+            f"{story.get('source_count')} sources]"
+        )
+        first_seen, last_seen = str(story.get("first_seen", ""))[:16], str(story.get("last_seen", ""))[:16]
+        entities = ", ".join(story.get("top_entities", [])[:3])
+        lines.append(
+            f"     {story.get('story_id')} · {story.get('topic', '-')} · first {first_seen}"
+            f" · last {last_seen} · {entities}"
+        )
     return "\n".join(lines)

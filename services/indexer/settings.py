@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic import AliasChoices, Field
+from pathlib import Path
+
+from pydantic import AliasChoices, Field, field_validator
 
 from akhbar.settings import CommonSettings
 
@@ -39,6 +41,51 @@ class IndexerSettings(CommonSettings):
         "membership (a wedged kafka-python group join; see akhbar.kafka_compat). Above the consumer's "
         "max_poll_interval (300 s), the longest a legitimate rebalance can wait for a slow member",
     )
+
+    stories_enabled: bool = Field(
+        default=True, description="give every article a story_id and keep the <prefix>-stories index (D17)"
+    )
+    story_window_hours: float = Field(
+        default=72.0,
+        gt=0,
+        le=24 * 90,
+        description="an article joins only a story with a member within this many hours of it",
+    )
+    story_candidates: int = Field(
+        default=10, ge=1, le=500, description="K: story members retrieved per article (top by shared terms)"
+    )
+    story_recent_members: int = Field(
+        default=2_000,
+        ge=0,
+        description="this process's own latest assignments kept in memory, so the next articles see "
+        "them before Elasticsearch refreshes (a few batches' worth; each costs CPU per article)",
+    )
+    story_recent_seconds: float = Field(
+        default=3.0,
+        gt=0,
+        description="how long a decided article stays a candidate in memory after its write is "
+        "acknowledged: at least the index's refresh_interval (it is searchable after that)",
+    )
+    story_params_file: Path | None = Field(
+        default=None,
+        description="similarity weights and threshold (JSON); unset = indexer/stories/data/params.json",
+    )
+
+    @field_validator("story_params_file")
+    @classmethod
+    def _params_file_loads(cls, value: Path | None) -> Path | None:
+        if value is not None:
+            from indexer.stories.similarity import StoryParams
+
+            try:
+                StoryParams.load(value)
+            except (OSError, ValueError, KeyError, TypeError) as err:
+                raise ValueError(f"story params file {value}: {err!r}") from err
+        return value
+
+    @property
+    def stories_index(self) -> str:
+        return f"{self.index_prefix}-stories"
 
     @property
     def read_alias(self) -> str:

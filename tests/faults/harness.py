@@ -223,6 +223,7 @@ def cleanup(es: Elasticsearch, kafka: str, names: Names) -> None:
         for index in es.indices.get(index=f"{prefix}-v*"):
             es.indices.delete(index=index)
         quiet = es.options(ignore_status=404)
+        quiet.indices.delete(index=f"{prefix}-stories")
         quiet.indices.delete_index_template(name=prefix)
         for component in ("settings", "mappings"):
             quiet.cluster.delete_component_template(name=f"{prefix}-{component}")

@@ -35,6 +35,7 @@ def es(settings: IndexerSettings) -> Iterator[Elasticsearch]:
     yield client
     for name in client.indices.get(index=f"{settings.index_prefix}-v*"):
         client.indices.delete(index=name)
+    client.options(ignore_status=404).indices.delete(index=settings.stories_index)
     client.indices.delete_index_template(name=settings.index_prefix)
     for component in ("settings", "mappings"):
         client.cluster.delete_component_template(name=f"{settings.index_prefix}-{component}")

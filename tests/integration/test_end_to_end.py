@@ -180,6 +180,7 @@ def test_two_arabic_articles_end_to_end(
     assert ids_for("٢٠٢٦ منحه") == {water_id}  # Arabic-Indic digits match, ة↔ه
     for name in es.indices.get(index=f"{unique_name}-v*"):
         es.indices.delete(index=name)
+    es.options(ignore_status=404).indices.delete(index=f"{unique_name}-stories")
     es.indices.delete_index_template(name=unique_name)
     for component in ("settings", "mappings"):
         es.cluster.delete_component_template(name=f"{unique_name}-{component}")

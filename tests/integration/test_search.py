@@ -157,6 +157,7 @@ def es(settings: IndexerSettings) -> Iterator[Elasticsearch]:
     yield client
     for name in client.indices.get(index=f"{settings.index_prefix}-v*"):
         client.indices.delete(index=name)
+    client.options(ignore_status=404).indices.delete(index=settings.stories_index)
     client.indices.delete_index_template(name=settings.index_prefix)
     for part in ("settings", "mappings"):
         client.cluster.delete_component_template(name=f"{settings.index_prefix}-{part}")
@@ -284,6 +285,8 @@ def test_text_query_body_is_exact() -> None:
             "topics.label",
             "provenance.original_source",
             "duplicate_of",
+            "story_id",
+            "first_seen_at",
         ],
     }
 

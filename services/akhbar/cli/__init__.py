@@ -8,7 +8,8 @@ the same functions (compose and the fault suite start the services that way).
     akhbar run fetcher|enricher|indexer [ARGS]   a service in the foreground
     akhbar stack up|down|status|env              the local Kafka + Elasticsearch (no Docker)
     akhbar fetch URL [--publish]                 one page through the fetcher's client and extractor
-    akhbar search [QUERY] [filters] [--json]     the read alias
+    akhbar search [QUERY] [filters] [--json]     the read alias (--collapse-stories, --story ID)
+    akhbar stories [--topic T] [--entity KEY]    what is trending: stories by size and recency
     akhbar dlq list|show|replay                  dead letters by stage, reason and time
     akhbar reindex                               a new index version from the enriched topic
     akhbar status [--json]                       topics, lag, dead letters, indices, aliases, models
@@ -49,6 +50,7 @@ cli.add_command(run.run)
 cli.add_command(stack.stack)
 cli.add_command(fetch.fetch)
 cli.add_command(indexing.search)
+cli.add_command(indexing.stories)
 cli.add_command(indexing.reindex)
 cli.add_command(dlq.dlq)
 cli.add_command(status.status)

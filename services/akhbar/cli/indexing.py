@@ -47,6 +47,10 @@ def _iso(text: str) -> bool:
 @click.option("--hide-duplicates", is_flag=True, help="leave out near-duplicates")
 @click.option("--size", type=click.IntRange(0, 10_000), default=10, show_default=True, help="hits per page")
 @click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="hits to skip")
+@click.option(
+    "--collapse-stories", is_flag=True, help="one hit per story, with its number of matching articles"
+)
+@click.option("--story", "story_id", help="all coverage of one story (its story_id), first seen first")
 @click.option("--index", help="index or alias to search (default: the read alias, AKHBAR_INDEX_PREFIX)")
 @click.option("--json", "as_json", is_flag=True, help="the parsed response as JSON")
 def search(
@@ -61,12 +65,15 @@ def search(
     hide_duplicates: bool,
     size: int,
     offset: int,
+    collapse_stories: bool,
+    story_id: str | None,
     index: str | None,
     as_json: bool,
 ) -> None:
     """Search indexed articles: Arabic-aware free text (empty QUERY = newest first), filters, facets.
 
     Example: akhbar search "وزارة الخارجية" --topic politics --entity PER:أحمد --fresh
+    --collapse-stories: one hit per story; --story ID: every article of one story, first seen first.
     """
     from akhbar.es import make_es
     from indexer.search import SearchRejected, format_response, request_from
@@ -86,6 +93,8 @@ def search(
         size=size,
         offset=offset,
         include_duplicates=not hide_duplicates,
+        collapse_stories=collapse_stories,
+        story=story_id,
     )
     target = index or settings.read_alias
     try:
@@ -97,6 +106,50 @@ def search(
         echo_json(response.to_json())
     else:
         click.echo(format_response(request, response))
+
+
+@click.command()
+@click.option("--topic", multiple=True, help="topic code, e.g. politics (repeat to OR)")
+@click.option("--entity", multiple=True, help="canonical entity key as entity_keys holds it, e.g. PER:…")
+@click.option(
+    "--since", default="now-24h", show_default=True, help="last seen at/after (ES date math or ISO)"
+)
+@click.option("--min-articles", type=click.IntRange(1), default=1, show_default=True, help="smallest story")
+@click.option(
+    "--size", type=click.IntRange(0, 10_000), default=10, show_default=True, help="stories per page"
+)
+@click.option("--offset", type=click.IntRange(0), default=0, show_default=True, help="stories to skip")
+@click.option("--json", "as_json", is_flag=True, help="the parsed response as JSON")
+def stories(
+    topic: tuple[str, ...],
+    entity: tuple[str, ...],
+    since: str,
+    min_articles: int,
+    size: int,
+    offset: int,
+    as_json: bool,
+) -> None:
+    """What is trending: stories ranked by size and recency (log1p(articles) × decay of last seen).
+
+    Example: akhbar stories --topic politics --since now-6h
+    """
+    from akhbar.es import make_es
+    from indexer.search import SearchRejected, StoriesRequest, format_stories, search_stories
+    from indexer.settings import IndexerSettings
+
+    settings = load_settings(IndexerSettings)
+    request = StoriesRequest(
+        topics=topic, entities=entity, since=since, min_articles=min_articles, size=size, offset=offset
+    )
+    try:
+        response = search_stories(make_es(settings), request, index=settings.stories_index)
+    except SearchRejected as err:
+        hint = " (nothing indexed yet? `akhbar run indexer` creates it)" if err.status == 404 else ""
+        raise CliError(f"search on {settings.stories_index} refused: {err}{hint}") from None
+    if as_json:
+        echo_json(response.to_json())
+    else:
+        click.echo(format_stories(response))
 
 
 @click.command()

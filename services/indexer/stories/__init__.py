@@ -1,0 +1,1 @@
+"""Stories: every indexed article joins the most similar recent story or founds one (D17)."""
