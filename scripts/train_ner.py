@@ -535,11 +535,13 @@ def blocked_cv(sents, lex: Lexicon, args, out_dir: Path, news: dict[str, str], e
             continue
         held = sents[a:b]
         rest = sents[:a] + sents[b:]
+        n_aner = len(rest)
         rest = rest + extra_training(args, rest)
         X = featurise_jackknife(
             rest, lex, args.folds, news=news, doc_sents=dsents, emb_of=emb_of, lex_feats=lf
         )
-        train_crf(X, [[t for _, t in s] for s in rest], tmp, args.c1, args.c2, args.iters)
+        Xw, Yw = weighted(X, [[t for _, t in s] for s in rest], n_aner, args.anercorp_weight)
+        train_crf(Xw, Yw, tmp, args.c1, args.c2, args.iters)
         rest_gaz = build_gazetteer(rest, lex)
         if args.stack:
             train_stacked(rest, X, lex, args, news, dsents, tmp_stack, out_dir / "oof.tmp.crfsuite")
@@ -589,16 +591,16 @@ def extra_training(args, anercorp: list[corpus.Sentence]) -> list[corpus.Sentenc
     if not args.newsfane:
         return []
     raw = corpus.read_conll(Path(args.data_dir) / "ner/newsfane_train.conll")
-    misc: frozenset[str] = frozenset()
-    if args.newsfane_misc:  # words mostly MISC in the ANERcorp sentences trained on
-        counts: dict[str, Counter] = defaultdict(Counter)
-        for s in anercorp:
-            for tok, tag in s:
-                counts[feat_norm(tok)][tag[2:] if tag != "O" else "O"] += 1
-        misc = frozenset(
-            w for w, c in counts.items() if c["MISC"] >= 2 and c["MISC"] >= 0.6 * sum(c.values())
-        )
-    return corpus.newsfane_to_anercorp(raw, misc)
+    if not args.newsfane_misc:
+        return corpus.newsfane_to_anercorp(raw)
+    # what the ANERcorp sentences trained on tag MISC (one-word chunks, multi-word chunks)
+    return corpus.newsfane_to_anercorp(raw, *corpus.anercorp_misc_vocabulary(anercorp))
+
+
+def weighted(X: list, Y: list, n_anercorp: int, weight: int) -> tuple[list, list]:  # type: ignore[type-arg]
+    """ANERcorp's sentences (the first ``n_anercorp``) counted ``weight`` times, NewsFANE's once:
+    copies of the featurised sentences, so the jack-knifed gazetteer features stay out of fold."""
+    return X + X[:n_anercorp] * (weight - 1), Y + Y[:n_anercorp] * (weight - 1)
 
 
 def production(tagger: NerTagger):  # type: ignore[no-untyped-def]
@@ -703,7 +705,13 @@ def main() -> None:
         "--newsfane-misc",
         type=int,
         default=1,
-        help="1 = NewsFANE's O words that ANERcorp tags MISC become MISC",
+        help="1 = NewsFANE's O words / phrases that ANERcorp tags MISC become MISC",
+    )
+    ap.add_argument(
+        "--anercorp-weight",
+        type=int,
+        default=1,
+        help="each ANERcorp training sentence counts this many times (NewsFANE's once)",
     )
     ap.add_argument("--cv-only", default="", help="with --cv-folds: run only these folds (e.g. 2,3,4)")
     ap.add_argument("--cv-out", default="", help="with --cv-folds: write the pooled CV scores here (JSON)")
@@ -718,6 +726,7 @@ def main() -> None:
         sys.exit(f"no lexicon at {out_dir / 'lexicon.tsv.gz'}: run scripts/train_word_clusters.py first")
     parts = corpus.splits(corpus.read_conll(Path(args.data_dir) / "ner/train.conll"))
     train, dev = parts["train"], parts["dev"]  # the frozen test (last sixth) is never read here
+    n_aner = len(train)
     extra = extra_training(args, train)
     if extra:
         print(f"extra training sentences (NewsFANE, ANERcorp conventions): {len(extra)}")
@@ -780,7 +789,7 @@ def main() -> None:
     X = featurise_jackknife(train, lex, args.folds, autos, news, dsents, emb_of, lf)
     Y = [[t for _, t in s] for s in train]
     model_path = out_dir / args.model_name
-    secs = train_crf(X, Y, model_path, args.c1, args.c2, args.iters)
+    secs = train_crf(*weighted(X, Y, n_aner, args.anercorp_weight), model_path, args.c1, args.c2, args.iters)
     stack_path = out_dir / ("stack" + args.model_name[len("model") :])
     if args.stack:
         train_stacked(train, X, lex, args, news, dsents, stack_path, tmp_base)

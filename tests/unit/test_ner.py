@@ -227,10 +227,6 @@ def test_big_cities_are_one_location(tagger: NerTagger):
     ]
 
 
-@pytest.mark.xfail(
-    strict=True,
-    reason="model of 2026-12-02 (first 5/6 + NewsFANE): the CRF regressed here; no dev/CV-neutral rule fixes it yet (مشهد in مشهد الدمار tagged LOC by the CRF)",
-)
 def test_city_that_is_a_word_needs_a_place_context(tagger: NerTagger):
     assert [s for s in tagger.tag("رأى مشهد الدمار ثم عاد إلى جدته.") if s.type == "LOC"] == []
 

@@ -194,6 +194,31 @@ def _group_word(tok: str) -> bool:
     )
 
 
+def _strip_proclitics(n: str) -> str:
+    """A matching form without و/ف, and without ب/ل/ك before the article (``لل`` -> ``ال``):
+    ``والمسلمين`` -> ``المسلمين``, ``وبطولة`` -> ``بطولة``."""
+    if len(n) > 3 and n[0] in "وف":
+        n = n[1:]
+    if len(n) > 3 and n.startswith("لل"):
+        return "ا" + n[1:]
+    if len(n) > 4 and n[0] in "بك" and n[1:3] == "ال":
+        n = n[1:]
+    return n
+
+
+def _group_mention(tok: str, misc_words: frozenset[str]) -> bool:
+    """A one-word NewsFANE MISC that is a group (nationality, ethnic or religious group): ANERcorp
+    leaves those O. Besides ``_group_word``, with clitics (``والمسلمين``, ``لليهود``) and definite
+    broken plurals (``الروس``, ``الالمان``); a word ANERcorp's training part tags MISC stays MISC."""
+    from enricher.ner.tokens import feat_norm
+
+    n = feat_norm(tok)
+    base = _strip_proclitics(n)
+    if n in misc_words or base in misc_words:
+        return False
+    return _group_word(tok) or _group_word(base) or base.startswith("ال")
+
+
 def _nisba(tok: str) -> bool:
     from enricher.ner.tokens import feat_norm
 
@@ -201,7 +226,9 @@ def _nisba(tok: str) -> bool:
     return n.startswith("ال") and len(n) > 4 and n.endswith(("ي", "يه", "يين", "يون"))
 
 
-def _map_chunks(res: list[list[str]], misc_words: frozenset[str]) -> None:
+def _map_chunks(
+    res: list[list[str]], misc_words: frozenset[str], misc_phrases: frozenset[tuple[str, ...]]
+) -> None:
     """NewsFANE chunk conventions -> ANERcorp's (in place)."""
     from enricher.ner.tokens import feat_norm
 
@@ -209,7 +236,7 @@ def _map_chunks(res: list[list[str]], misc_words: frozenset[str]) -> None:
     tags = [t for _, t in res]
     for typ, a, b in iob_chunks(tags):
         head = feat_norm(res[a][0])
-        if typ == "MISC" and b - a == 1 and _group_word(res[a][0]):
+        if typ == "MISC" and b - a == 1 and _group_mention(res[a][0], misc_words):
             res[a][1] = "O"  # nationalities and groups
         elif typ == "LOC" and b - a >= 2 and head in words["facility_heads"]:
             # a facility (مطار دالاس, مركز التجارة العالمي): ANERcorp tags only a place name in it
@@ -224,36 +251,86 @@ def _map_chunks(res: list[list[str]], misc_words: frozenset[str]) -> None:
         elif typ == "ORG" and head in words["force_heads"] and all(_nisba(r[0]) for r in res[a + 1 : b]):
             for x in range(a, b):  # الجيش الأميركي, الشرطة البريطانية: O in ANERcorp
                 res[x][1] = "O"
-    if misc_words:  # ANERcorp's MISC words (religions, prizes, events) NewsFANE leaves O
-        for r in res:
-            if r[1] == "O" and feat_norm(r[0]) in misc_words:
+    if misc_phrases:  # ANERcorp's multi-word MISC (events, works) NewsFANE leaves O
+        norm = [feat_norm(r[0]) for r in res]
+        longest = max(map(len, misc_phrases))
+        i = 0
+        while i < len(res):
+            for ln in range(min(longest, len(res) - i), 1, -1):
+                key = tuple(norm[i : i + ln])
+                bare = (_strip_proclitics(key[0]), *key[1:])  # وبطولة العالم
+                if (key in misc_phrases or bare in misc_phrases) and all(
+                    r[1] == "O" for r in res[i : i + ln]
+                ):
+                    for x in range(i, i + ln):
+                        res[x][1] = "I-MISC" if x > i else "B-MISC"
+                    i += ln - 1
+                    break
+            i += 1
+    if misc_words:  # ANERcorp's one-word MISC (religions, prizes, currencies) NewsFANE leaves O
+        for k, r in enumerate(res):
+            n = feat_norm(r[0])
+            if r[1] == "O" and (n in misc_words or _strip_proclitics(n) in misc_words):
                 r[1] = "B-MISC"
+                if k + 1 < len(res) and res[k + 1][1].startswith("I-"):
+                    res[k + 1][1] = "B-" + res[k + 1][1][2:]
+
+
+def anercorp_misc_vocabulary(
+    sents: Sequence[Sentence], min_count: int = 2, min_ratio: float = 0.6
+) -> tuple[frozenset[str], frozenset[tuple[str, ...]]]:
+    """What ANERcorp ``sents`` tag MISC, in matching form: words that are a whole one-word MISC
+    chunk in >= ``min_ratio`` of their occurrences (``دولار``, ``الاسلام``, ``نوبل``; not ``بطولة``,
+    the head of longer MISC chunks), and multi-word MISC chunks seen >= ``min_count`` times
+    (``الحرب العالمية الاولى``)."""
+    from enricher.ner.tokens import feat_norm
+
+    seen: Counter[str] = Counter()
+    alone: Counter[str] = Counter()
+    phrases: Counter[tuple[str, ...]] = Counter()
+    for s in sents:
+        norm = [feat_norm(t) for t, _ in s]
+        seen.update(norm)
+        for typ, a, b in iob_chunks([t for _, t in s]):
+            if typ != "MISC":
+                continue
+            if b - a == 1:
+                alone[norm[a]] += 1
+            else:
+                phrases[tuple(norm[a:b])] += 1
+    words = frozenset(w for w, c in alone.items() if c >= min_count and c >= min_ratio * seen[w])
+    return words, frozenset(p for p, c in phrases.items() if c >= min_count)
 
 
 def newsfane_to_anercorp(
-    sents: Sequence[Sentence], misc_words: frozenset[str] = frozenset()
+    sents: Sequence[Sentence],
+    misc_words: frozenset[str] = frozenset(),
+    misc_phrases: frozenset[tuple[str, ...]] = frozenset(),
 ) -> list[Sentence]:
     """NewsFANE sentences in ANERcorp's conventions: ATB-style clitics re-joined to their word
     (``و الصادرات`` -> ``والصادرات``, ``ل الامم`` -> ``للامم``, ``ان ه`` -> ``انه``; the word's tag
     wins), and one-word group / nationality MISC (العرب, المسلمين, الاسرائيليين) turned to O, as
     ANERcorp mostly leaves them; vehicles and products stay MISC. Facilities (مطار دالاس) keep only
     their place name as LOC, national teams (منتخب هولندا) become the country, armies and police
-    with a nisba (الجيش الأميركي) O; ``misc_words`` (words ANERcorp's training part tags MISC, in
-    matching form) left O by NewsFANE become MISC."""
+    with a nisba (الجيش الأميركي) O; ``misc_words`` / ``misc_phrases`` (what ANERcorp's training
+    part tags MISC, ``anercorp_misc_vocabulary``) left O by NewsFANE become MISC."""
     out: list[Sentence] = []
     for s in sents:
         # 1. enclitics join the word before them
         joined: list[list[str]] = []
         for tok, tag in s:
-            if tok in _ENCLITICS and tag == "O" and joined and _is_word(joined[-1][0]):
-                joined[-1][0] += tok
+            inside = tag == "O" or (tag.startswith("I-") and bool(joined) and joined[-1][1][2:] == tag[2:])
+            if tok in _ENCLITICS and inside and joined and _is_word(joined[-1][0]):
+                prev = joined[-1][0]  # حارة + نا -> حارتنا
+                joined[-1][0] = (prev[:-1] + "ت" if prev.endswith("ة") else prev) + tok
             else:
                 joined.append([tok, tag])
         # 2. proclitics join the word after them (و ب X -> وبX)
         res: list[list[str]] = []
         pending: list[list[str]] = []
-        for tok, tag in joined:
-            if tok in _PROCLITICS and tag == "O":
+        for k, (tok, tag) in enumerate(joined):
+            nxt = joined[k + 1][1] if k + 1 < len(joined) else "O"
+            if tok in _PROCLITICS and (tag == "O" or (tag.startswith("I-") and nxt == tag)):
                 pending.append([tok, tag])
                 continue
             if pending and _is_word(tok):
@@ -266,7 +343,7 @@ def newsfane_to_anercorp(
             res.append([tok, tag])
         res.extend(pending)
         # 3. chunk conventions (groups, facilities, national teams, forces; ANERcorp's MISC words)
-        _map_chunks(res, misc_words)
+        _map_chunks(res, misc_words, misc_phrases)
         # a chunk whose first token was a clitic now starts with I-: make it B-
         prev = "O"
         for r in res:

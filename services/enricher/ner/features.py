@@ -75,11 +75,14 @@ class FeatureWords:
     loc_triggers: frozenset[str]
     world_loc: frozenset[str]
     name_links: frozenset[str]
+    # heads of ANERcorp's MISC (events, competitions, prizes, works) and its one-word MISC kinds
+    # (currencies, religions); absent from artifacts trained before it (then empty)
+    misc_heads: frozenset[str] = frozenset()
 
     @classmethod
     def load(cls, path: Path) -> FeatureWords:
         raw = json.loads(path.read_text(encoding="utf-8"))
-        return cls(**{k: norms(raw[k]) for k in cls.__dataclass_fields__})
+        return cls(**{k: norms(raw[k]) for k in cls.__dataclass_fields__ if k in raw})
 
 
 class FeatureExtractor:
@@ -209,6 +212,8 @@ class FeatureExtractor:
                 break
         if base in words.loc_triggers or stem in words.loc_triggers:
             f.append("T=LOC")
+        if base in words.misc_heads or stem in words.misc_heads:
+            f.append("T=MISC")
         if base in words.world_loc or stem in words.world_loc:
             f.append("W=LOC")
         if base in words.name_links:
