@@ -53,10 +53,9 @@ def _stop(procs: dict[str, subprocess.Popen]) -> dict[str, str]:
     return outputs
 
 
-def test_two_arabic_articles_end_to_end(
-    kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path, python: str, free_port: int
-) -> None:
-    env = {
+def pipeline_env(kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path) -> dict[str, str]:
+    """The three services' environment for one test: its own topics, index prefix, groups and state."""
+    return {
         **os.environ,
         "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
         "ELASTICSEARCH_URL": es_url,
@@ -74,6 +73,12 @@ def test_two_arabic_articles_end_to_end(
         "AKHBAR_MAX_BATCH_TIME_MS": "200",
         "PYTHONUNBUFFERED": "1",
     }
+
+
+def test_two_arabic_articles_end_to_end(
+    kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path, python: str, free_port: int
+) -> None:
+    env = pipeline_env(kafka_bootstrap, es_url, unique_name, tmp_path)
     es = Elasticsearch(es_url, request_timeout=30)
     with DevSite(ROOT / "tests/fixtures/e2e") as site:
         sources = tmp_path / "sources.yaml"

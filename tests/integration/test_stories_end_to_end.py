@@ -10,7 +10,6 @@ and the stories index counts exactly.
 
 from __future__ import annotations
 
-import os
 import subprocess
 from pathlib import Path
 
@@ -20,7 +19,7 @@ from elasticsearch import Elasticsearch
 from akhbar.devsite import DevSite
 from akhbar.messages import article_id
 
-from .test_end_to_end import _stop, _wait
+from .test_end_to_end import _stop, _wait, pipeline_env
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 
@@ -128,24 +127,7 @@ def _build_site(root: Path, base: str) -> dict[str, str]:
 def test_three_copies_are_one_article_in_one_story_and_another_event_is_another_story(
     kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path, python: str, free_port: int
 ) -> None:
-    env = {
-        **os.environ,
-        "KAFKA_BOOTSTRAP_SERVERS": kafka_bootstrap,
-        "ELASTICSEARCH_URL": es_url,
-        "AKHBAR_TOPIC_RAW": f"{unique_name}.raw",
-        "AKHBAR_TOPIC_ENRICHED": f"{unique_name}.enriched",
-        "AKHBAR_TOPIC_DLQ_FETCHER": f"{unique_name}.dlq.fetcher",
-        "AKHBAR_TOPIC_DLQ_ENRICHER": f"{unique_name}.dlq.enricher",
-        "AKHBAR_TOPIC_DLQ_INDEXER": f"{unique_name}.dlq.indexer",
-        "AKHBAR_INDEX_PREFIX": unique_name,
-        "AKHBAR_GROUP_ID": f"{unique_name}-indexer",
-        "AKHBAR_APP_ID": f"{unique_name}-enricher",
-        "AKHBAR_DATA_DIR": str(tmp_path / "faust"),
-        "AKHBAR_STATE_PATH": str(tmp_path / "fetcher.sqlite3"),
-        "AKHBAR_METRICS_PORT": "0",
-        "AKHBAR_MAX_BATCH_TIME_MS": "200",
-        "PYTHONUNBUFFERED": "1",
-    }
+    env = pipeline_env(kafka_bootstrap, es_url, unique_name, tmp_path)
     es = Elasticsearch(es_url, request_timeout=30)
     site_root = tmp_path / "site"
     site_root.mkdir()
