@@ -56,7 +56,7 @@ def test_status_json_reports_topics_lag_dead_letters_indices_and_models(
 ) -> None:
     produce(settings, [b"{broken", *(article(n) for n in range(4))])
     run_indexer(settings, es, expect=5)
-    es.indices.refresh(index=settings.read_alias)  # status counts what searches see
+    es.indices.refresh(index=[settings.read_alias, settings.stories_index])  # status counts what searches see
     env = _env(
         settings, unique_name, AKHBAR_INDEX_PREFIX=settings.index_prefix, AKHBAR_GROUP_ID=settings.group_id
     )
@@ -103,11 +103,16 @@ def test_status_json_reports_topics_lag_dead_letters_indices_and_models(
         },
     ]
     v1, read, write = f"{settings.index_prefix}-v1", settings.read_alias, settings.write_alias
+    story_ids = es.search(index=read, size=0, aggs={"s": {"terms": {"field": "story_id", "size": 100}}}).body[
+        "aggregations"
+    ]["s"]["buckets"]
+    assert 1 <= len(story_ids) <= 4 and sum(b["doc_count"] for b in story_ids) == 4  # every article has one
     assert report["elasticsearch"] == {
         "url": settings.elasticsearch_url,
         "read_alias": {"name": read, "indices": [v1]},
         "write_alias": {"name": write, "indices": [v1]},
         "indices": [{"index": v1, "documents": 4, "aliases": [read, write]}],
+        "stories": {"index": settings.stories_index, "stories": len(story_ids)},  # one document per story
         "model_versions": {
             "language": {},
             "ner": {},

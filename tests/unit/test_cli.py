@@ -316,6 +316,7 @@ STATUS = {
                 "aliases": ["akhbar-articles", "akhbar-articles-write"],
             }
         ],
+        "stories": {"index": "akhbar-articles-stories", "stories": 2},
         "model_versions": {"ner": {"abc+rules-5": 3}},
     },
     "models": {"language": "lingua-2.1.1+rules-2", "ner": "abc+rules-5"},
@@ -341,6 +342,7 @@ def test_render_status_tables() -> None:
             "akhbar-articles-v1  3          akhbar-articles, akhbar-articles-write",
             "akhbar-articles → akhbar-articles-v1",
             "akhbar-articles-write → akhbar-articles-v1",
+            "akhbar-articles-stories: 2 stories",
             "",
             "MODEL     INSTALLED             INDEXED (DOCUMENTS)",
             "language  lingua-2.1.1+rules-2  -",

@@ -198,11 +198,18 @@ def collect_elasticsearch(settings: IndexerSettings, *, timeout_s: float) -> dic
             k: {str(b["key"]): int(b["doc_count"]) for b in aggs.get(k, {}).get("buckets", [])}
             for k in MODEL_KINDS
         }
+    stories = None
+    if es.indices.exists(index=settings.stories_index):  # made by the indexer's story stage (D17)
+        stories = {
+            "index": settings.stories_index,
+            "stories": int(es.count(index=settings.stories_index)["count"]),
+        }
     return {
         "url": redact_url(settings.elasticsearch_url),
         "read_alias": {"name": settings.read_alias, "indices": read},
         "write_alias": {"name": settings.write_alias, "indices": write},
         "indices": indices,
+        "stories": stories,
         "model_versions": indexed,
     }
 
@@ -322,6 +329,12 @@ def render_status(report: dict[str, Any]) -> str:
             out.append("no index yet (`akhbar run indexer` creates it)")
         for alias in (es["read_alias"], es["write_alias"]):
             out.append(f"{alias['name']} → {', '.join(alias['indices']) or 'nothing'}")
+        stories = es.get("stories")
+        out.append(
+            f"{stories['index']}: {stories['stories']} stories"
+            if stories
+            else "no stories index (the indexer's story stage makes it; AKHBAR_STORIES_ENABLED)"
+        )
     models = report.get("models") or {}
     indexed = (es or {}).get("model_versions") or {}
     if models:
