@@ -178,7 +178,8 @@ def render(r: dict[str, Any]) -> str:
             "**The machine was shared with other jobs during this run** (other sessions' stacks and "
             "training): absolute figures are low and noisy; the ratios measured side by side carry over."
             if m.get("shared") is True
-            else "Nothing else ran on the machine (recorded by whoever ran it: `machine.shared` in bench.json)."
+            else "Nothing else ran on the machine (recorded by whoever ran it: `machine.shared` in "
+            "bench.json)."
             if m.get("shared") is False
             else "Whether other work shared the machine is not recorded: read the load averages "
             "(the pipeline itself keeps about 2 busy)."

@@ -53,6 +53,19 @@ def _stop(procs: dict[str, subprocess.Popen]) -> dict[str, str]:
     return outputs
 
 
+def start_consumers(python: str, env: dict[str, str], web_port: int) -> dict[str, subprocess.Popen]:
+    """The enricher and the indexer as real processes (the fetcher runs once, before them)."""
+    enricher = [python, "-m", "enricher", "worker", "--loglevel", "warn"]
+    commands = {
+        "enricher": [*enricher, "--web-port", str(web_port), "--web-host", "127.0.0.1"],
+        "indexer": [python, "-m", "indexer", "run"],
+    }
+    return {
+        name: subprocess.Popen(cmd, cwd=ROOT, env=env, stdout=subprocess.PIPE, stderr=subprocess.STDOUT)
+        for name, cmd in commands.items()
+    }
+
+
 def pipeline_env(kafka_bootstrap: str, es_url: str, unique_name: str, tmp_path: Path) -> dict[str, str]:
     """The three services' environment for one test: its own topics, index prefix, groups and state."""
     return {
@@ -97,33 +110,7 @@ def test_two_arabic_articles_end_to_end(
         assert fetch.returncode == 0, fetch.stderr.decode()[-4000:]
         assert '"published": 2' in fetch.stdout.decode(), fetch.stdout.decode()
 
-        procs = {
-            "enricher": subprocess.Popen(
-                [
-                    python,
-                    "-m",
-                    "enricher",
-                    "worker",
-                    "--loglevel",
-                    "warn",
-                    "--web-port",
-                    str(free_port),
-                    "--web-host",
-                    "127.0.0.1",
-                ],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            ),
-            "indexer": subprocess.Popen(
-                [python, "-m", "indexer", "run"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            ),
-        }
+        procs = start_consumers(python, env, free_port)
         try:
 
             def indexed() -> bool:

@@ -19,7 +19,7 @@ from elasticsearch import Elasticsearch
 from akhbar.devsite import DevSite
 from akhbar.messages import article_id
 
-from .test_end_to_end import _stop, _wait, pipeline_env
+from .test_end_to_end import _stop, _wait, pipeline_env, start_consumers
 
 pytestmark = [pytest.mark.kafka, pytest.mark.elasticsearch]
 
@@ -160,22 +160,7 @@ def test_three_copies_are_one_article_in_one_story_and_another_event_is_another_
         assert sum(r.startswith("/news/2026/election-law.html") for r in site.requests) == 1
         assert '"published": 4' in fetch.stdout.decode(), fetch.stdout.decode()
 
-        procs = {
-            "enricher": subprocess.Popen(
-                [python, "-m", "enricher", "worker", "--loglevel", "warn", "--web-port", str(free_port)],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            ),
-            "indexer": subprocess.Popen(
-                [python, "-m", "indexer", "run"],
-                cwd=ROOT,
-                env=env,
-                stdout=subprocess.PIPE,
-                stderr=subprocess.STDOUT,
-            ),
-        }
+        procs = start_consumers(python, env, free_port)
         law_id = article_id(urls["law"])
         try:
 
