@@ -36,6 +36,7 @@ from fetcher.settings import FetcherSettings
 from fetcher.shards import owned_sources
 from fetcher.sources import Source, SourcesFileError, load_sources
 from fetcher.state import FetcherState
+from fetcher.websub import Subscriber
 from fetcher.wiring import fetch_page, make_fetcher_producer, make_poller
 
 log = logging.getLogger("fetcher")
@@ -125,10 +126,22 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
     producer = make_fetcher_producer(settings)
     state = FetcherState(settings.state_path)
     client = PoliteClient.build_client(settings)
-    poller = make_poller(
-        settings, PoliteClient(client, settings), producer, state, broker_status=health.set_connected
-    )
+    polite = PoliteClient(client, settings)
+    poller = make_poller(settings, polite, producer, state, broker_status=health.set_connected)
     run = _Run(poller, state, health, SourceBackoff(settings.max_source_backoff_s))
+    subscriber: Subscriber | None = None
+    if settings.websub_callback_url and not once:  # a one-shot poll cannot wait for pushes
+        subscriber = Subscriber(
+            settings,
+            polite,
+            state,
+            poller,
+            sources,
+            on_summary=lambda s: run.settled(s, progress=True),
+            detail=health.detail,
+        )
+        await subscriber.start()
+        poller.on_hub = subscriber.offer
     loop = asyncio.get_running_loop()
     stop = asyncio.Event()
     for sig in (signal.SIGINT, signal.SIGTERM):
@@ -138,7 +151,8 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
         work: asyncio.Future[Any] = asyncio.ensure_future(run.poll_once(sources))
     else:
         log.info("fetcher started", extra={"sources": [s.name for s in sources], "topic": settings.topic_raw})
-        work = asyncio.gather(*(run.poll_forever(s) for s in sources))
+        tasks = [run.poll_forever(s) for s in sources] + ([subscriber.run()] if subscriber else [])
+        work = asyncio.gather(*tasks)
     stopping = asyncio.create_task(stop.wait())
     deadline: float | None = None
     try:
@@ -160,6 +174,8 @@ async def _serve(settings: FetcherSettings, sources: list[Source], *, once: bool
         def left() -> float:
             return 30.0 if deadline is None else max(0.0, deadline - loop.time())
 
+        if subscriber is not None:
+            await subscriber.stop()
         await client.aclose()
         producer.flush(timeout_s=left() * 0.8)
         producer.close(timeout_s=left())

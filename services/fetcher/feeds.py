@@ -42,7 +42,21 @@ def screen_xml(body: bytes, *, url: str) -> Element:
         raise ExtractionError(f"malformed XML: {err}", url=url) from err
 
 
+@dataclass(frozen=True)
+class FeedDocument:
+    """A parsed feed: its items, and the WebSub hub and topic (``rel="self"``) it advertises."""
+
+    items: list[Discovered]
+    hub: str | None = None
+    self_url: str | None = None
+
+
 def parse_feed(body: bytes, *, url: str) -> list[Discovered]:
+    return parse_feed_document(body, url=url).items
+
+
+def parse_feed_document(body: bytes, *, url: str) -> FeedDocument:
+    """Items plus the feed-level ``<link rel="hub">`` / ``rel="self"`` (Atom, or atom:link in RSS)."""
     screen_xml(body, url=url)
     parsed = feedparser.parse(
         body, sanitize_html=False, resolve_relative_uris=True, response_headers={"content-location": url}
@@ -63,7 +77,14 @@ def parse_feed(body: bytes, *, url: str) -> list[Discovered]:
                 tags=tags,
             )
         )
-    return found
+    hub = self_url = None
+    for link in parsed.feed.get("links", []):
+        rel, href = link.get("rel"), (link.get("href") or "").strip()
+        if href and rel == "hub" and hub is None:
+            hub = href
+        elif href and rel == "self" and self_url is None:
+            self_url = href
+    return FeedDocument(found, hub, self_url)
 
 
 def parse_sitemap(body: bytes, *, url: str) -> list[Discovered]:

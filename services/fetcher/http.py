@@ -45,6 +45,10 @@ class FetchResult:
     content_type: str | None
     etag: str | None
     last_modified: str | None
+    links: tuple[tuple[str, str], ...] = ()  # the HTTP Link header as (rel, url): WebSub's hub, self
+
+    def link(self, rel: str) -> str | None:
+        return next((url for r, url in self.links if r == rel), None)
 
     @property
     def not_modified(self) -> bool:
@@ -338,4 +342,46 @@ class PoliteClient:
             content_type=response.headers.get("Content-Type"),
             etag=response.headers.get("ETag"),
             last_modified=response.headers.get("Last-Modified"),
+            links=_links(response),
         ), None
+
+    async def post_form(
+        self, url: str, data: dict[str, str], policy: RequestPolicy | None = None
+    ) -> tuple[int, str]:
+        """One form POST to an API endpoint (a WebSub hub): guarded like a GET, no robots, no retry.
+
+        Returns (status, the first 1,000 characters of the answer); redirects are not followed (a
+        hub that redirects a subscription is misconfigured). Network trouble is ``SourceUnavailable``.
+        """
+        policy = policy or RequestPolicy()
+        await assert_public(url, private_hosts=policy.private_hosts, resolve=self._resolve)
+        try:
+            async with asyncio.timeout(self._settings.total_timeout_s):
+                async with self._client.stream(
+                    "POST", url, data=data, headers=dict(policy.headers)
+                ) as response:
+                    assert_public_peer(response, url=url, private_hosts=policy.private_hosts)
+                    answer = b""
+                    async for chunk in response.aiter_bytes():
+                        answer += chunk
+                        if len(answer) >= 4000:
+                            break
+                    return response.status_code, answer.decode("utf-8", "replace")[:1000]
+        except (TimeoutError, httpx.TimeoutException) as err:
+            raise SourceUnavailable(f"no answer from {url}", url=url, kind="timeout") from err
+        except (httpx.NetworkError, httpx.RemoteProtocolError) as err:
+            raise SourceUnavailable(f"{type(err).__name__}: {err}", url=url, kind="connection") from err
+
+
+def _links(response: httpx.Response) -> tuple[tuple[str, str], ...]:
+    """Every (rel, url) of the Link headers; httpx's ``response.links`` keeps one url per rel."""
+    found: list[tuple[str, str]] = []
+    for value in response.headers.get_list("Link"):
+        for part in value.split(","):
+            url, _, params = part.strip().partition(";")
+            url = url.strip().strip("<>").strip()
+            for param in params.split(";"):
+                key, _, rel = param.strip().partition("=")
+                if key.strip().lower() == "rel" and url:
+                    found.extend((r, url) for r in rel.strip().strip('"').split())
+    return tuple(found)

@@ -48,7 +48,7 @@ from akhbar.settings import CommonSettings
 from fetcher.dedup import NearDuplicateIndex
 from fetcher.errors import RepeatedTimeouts, SourceUnavailable
 from fetcher.extract import ExtractedArticle, extract_article
-from fetcher.feeds import Discovered, parse_feed, parse_sitemap
+from fetcher.feeds import Discovered, FeedDocument, parse_feed, parse_feed_document, parse_sitemap
 from fetcher.http import FetchResult, PoliteClient, RequestPolicy
 from fetcher.publish import ArticleSink, LetterSink
 from fetcher.raw import body_fingerprint, build_raw_article, canonical_of
@@ -72,6 +72,9 @@ TRUNCATED = Counter(
 OUTBOX = Gauge(
     "akhbar_fetcher_outbox_articles", "Articles extracted while the broker was away, waiting to be sent"
 )
+
+HubAdvertised = Callable[[Source, str, str], Awaitable[None]]
+"""Told (source, topic, hub) whenever a polled feed names a WebSub hub (fetcher.websub)."""
 
 BrokerStatus = Callable[[bool, str | None], None]
 """Told the outcome of every send: (True, None) on an ack, (False, error) when the broker is away."""
@@ -112,6 +115,14 @@ class _Prepared:
     extracted: ExtractedArticle
 
 
+def _policy(source: Source) -> RequestPolicy:
+    return RequestPolicy(
+        private_hosts=source.private_hosts,
+        headers=source.headers,
+        min_interval_s=1.0 / source.rate_limit_per_s,
+    )
+
+
 def _url_key(url: str) -> str:
     try:
         return canonicalize_url(url)
@@ -136,6 +147,7 @@ class SourcePoller:
         outbox_max_articles: int = 10_000,
         probe_timeout_s: float = 2.0,
         broker_status: BrokerStatus | None = None,
+        on_hub: HubAdvertised | None = None,
         clock: Callable[[], datetime] | None = None,
     ) -> None:
         self._client = client
@@ -155,29 +167,58 @@ class SourcePoller:
         self._broker_down = False  # a send failed: queue without waiting for another timeout
         self._draining = asyncio.Lock()
         self._in_flight: set[str] = set()  # canonical URLs some poll is fetching or publishing now
+        self._locks: dict[str, asyncio.Lock] = {}  # per source: a poll and a push never interleave
+        self.on_hub = on_hub  # set by fetcher.websub when the fetcher has a callback URL
         OUTBOX.set(state.outbox_count())
         self._broker_status = broker_status or (lambda ok, error: None)
         self._clock = clock or (lambda: datetime.now(UTC))
 
     async def poll(self, source: Source) -> PollSummary:
         summary = PollSummary(source.name)
-        await self._drain(summary)
-        policy = RequestPolicy(
-            private_hosts=source.private_hosts,
-            headers=source.headers,
-            min_interval_s=1.0 / source.rate_limit_per_s,
-        )
-        try:
-            links = await self._discover(source, policy, summary)
-        except SourceUnavailable as err:
-            ERRORS.labels(source.name, err.kind).inc()
-            summary.transient_errors += 1
-            if err.timed_out:
-                summary.timeouts += 1
-                TIMEOUTS.labels(source.name).inc()
-            self._state.record_poll(source.name, error=str(err))
-            log.warning("source unavailable", extra={"source": source.name, "error": str(err)})
-            return summary
+        async with self._source_lock(source):
+            await self._drain(summary)
+            policy = _policy(source)
+            try:
+                links = await self._discover(source, policy, summary)
+            except SourceUnavailable as err:
+                ERRORS.labels(source.name, err.kind).inc()
+                summary.transient_errors += 1
+                if err.timed_out:
+                    summary.timeouts += 1
+                    TIMEOUTS.labels(source.name).inc()
+                self._state.record_poll(source.name, error=str(err))
+                log.warning("source unavailable", extra={"source": source.name, "error": str(err)})
+                return summary
+            await self._process(source, policy, links, summary)
+        self._state.record_poll(source.name)
+        log.info("polled", extra=summary.as_dict())
+        return summary
+
+    async def pushed(self, source: Source, topic: str, body: bytes) -> PollSummary:
+        """A feed document a WebSub hub pushed (fetcher.websub): its new items, as a poll would.
+
+        Same path as a poll after discovery, under the same per-source lock, so a push and a poll of
+        one source never interleave their publishes (first seen wins, D7). A body that is not a feed
+        is dead-lettered once per distinct failure, like a broken polled feed.
+        """
+        summary = PollSummary(source.name)
+        async with self._source_lock(source):
+            await self._drain(summary)
+            try:
+                links = parse_feed(body, url=topic)
+            except ExtractionError as err:
+                await self._feed_failed(source, topic, err, body, summary)
+                return summary
+            await self._process(source, _policy(source), links, summary)
+        log.info("pushed", extra=summary.as_dict())
+        return summary
+
+    def _source_lock(self, source: Source) -> asyncio.Lock:
+        return self._locks.setdefault(source.name, asyncio.Lock())
+
+    async def _process(
+        self, source: Source, policy: RequestPolicy, links: list[Discovered], summary: PollSummary
+    ) -> None:
         summary.discovered = len(links)
         # One fetch per URL per poll, across this source's feeds and sitemaps (by canonical URL) and
         # across sources polled at the same time (``_in_flight``): the same story listed by a feed
@@ -210,9 +251,6 @@ class SourcePoller:
             for _, task in ahead:
                 task.cancel()
             self._in_flight -= claimed
-        self._state.record_poll(source.name)
-        log.info("polled", extra=summary.as_dict())
-        return summary
 
     async def _discover(
         self, source: Source, policy: RequestPolicy, summary: PollSummary
@@ -239,11 +277,12 @@ class SourcePoller:
                 ARTICLES.labels(source.name, "feed_not_modified").inc()
                 continue
             try:
-                found = (
-                    parse_feed(result.body, url=result.url)
-                    if source.kind is SourceKind.FEED
-                    else parse_sitemap(result.body, url=result.url)
-                )
+                if source.kind is SourceKind.FEED:
+                    document = parse_feed_document(result.body, url=result.url)
+                    found = document.items
+                    await self._hub_advertised(source, result, document)
+                else:
+                    found = parse_sitemap(result.body, url=result.url)
             except ExtractionError as err:
                 await self._feed_failed(source, url, err, result.body, summary)
                 continue
@@ -257,6 +296,17 @@ class SourcePoller:
             # Validators are saved only after the document parsed: a broken feed is re-fetched in full.
             self._state.save_validators(url, result.etag, result.last_modified)
         return links
+
+    async def _hub_advertised(self, source: Source, result: FetchResult, document: FeedDocument) -> None:
+        """Tell the WebSub subscriber the hub and topic a feed names (its Link header first)."""
+        hub = result.link("hub") or document.hub
+        if hub is None or self.on_hub is None or not source.websub:
+            return
+        topic = result.link("self") or document.self_url or result.url
+        try:
+            await self.on_hub(source, topic, hub)
+        except Exception:  # subscribing is an optimisation: polling goes on whatever it does
+            log.exception("WebSub subscription failed", extra={"source": source.name, "hub": hub})
 
     async def _publish_next(
         self,

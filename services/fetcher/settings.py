@@ -98,6 +98,28 @@ class FetcherSettings(CommonSettings):
     rejected_retry_s: float = Field(
         default=86_400.0, ge=0, description="a dead-lettered page is not tried again for this long"
     )
+    websub_callback_url: str = Field(
+        default="",
+        description="public base URL that reaches websub_port (e.g. https://akhbar.example.org/websub); "
+        "set, the fetcher subscribes to the WebSub hub a feed advertises and fetches what the hub "
+        "pushes at once (polling goes on as the safety net); empty: WebSub off",
+    )
+    websub_host: str = Field(default="0.0.0.0", description="address the WebSub callback listens on")
+    websub_port: int = Field(default=8095, ge=0, le=65535, description="port of the WebSub callback")
+    websub_lease_s: int = Field(
+        default=86_400, ge=60, description="lease asked of a hub; renewed when a tenth of it is left"
+    )
+    websub_retry_s: float = Field(
+        default=600.0,
+        gt=0,
+        description="a subscription the hub refused, denied or never verified is asked again after this",
+    )
+    websub_queue: int = Field(
+        default=64,
+        ge=1,
+        description="notifications waiting per source; more are dropped (counted) and the next poll "
+        "finds their items",
+    )
     metrics_port: int = Field(
         default=9101,
         ge=0,
@@ -117,6 +139,14 @@ class FetcherSettings(CommonSettings):
                 f"shard {value} does not exist with AKHBAR_FETCHER_SHARDS={shards} "
                 f"(shards are 0..{shards - 1})"
             )
+        return value
+
+    @field_validator("websub_callback_url")
+    @classmethod
+    def _callback_is_url(cls, value: str) -> str:
+        value = value.strip().rstrip("/")
+        if value and not value.startswith(("http://", "https://")):
+            raise ValueError(f"must be an http(s) URL that reaches the callback, got {value!r}")
         return value
 
     @property

@@ -37,6 +37,11 @@ class Source(BaseModel):
     headers: dict[str, str] = Field(default_factory=dict)
     rate_limit_per_s: float = Field(default=1.0, gt=0, description="requests per second to this source")
     timezone: str = Field(default="UTC", description="site timezone for dates without an offset")
+    websub: bool = Field(
+        default=True,
+        description="subscribe to the WebSub hub the feed advertises (when the fetcher has "
+        "AKHBAR_WEBSUB_CALLBACK_URL); polling goes on beside it",
+    )
     allow_private_addresses: bool = Field(
         default=False,
         description="allow loopback/private addresses for the hosts of this source's own urls (tests, "

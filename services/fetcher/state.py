@@ -29,7 +29,9 @@ Tables:
   with what ``mark_published`` needs. A feed lists only its latest items, so an outage longer than
   its window would otherwise lose the items that scrolled off; they wait here (bounded) and are
   published first once the broker answers, then marked seen in the same transaction that removes
-  them (D7).
+  them (D7);
+* ``subscriptions``: WebSub subscriptions (fetcher.websub) per topic: its source, hub, callback token,
+  secret, status, lease and last error, so a restart neither subscribes again nor forgets a secret.
 """
 
 from __future__ import annotations
@@ -103,6 +105,17 @@ CREATE TABLE IF NOT EXISTS outbox (
     duplicate_of TEXT,
     queued_at REAL NOT NULL
 );
+CREATE TABLE IF NOT EXISTS subscriptions (
+    topic TEXT PRIMARY KEY,
+    source TEXT NOT NULL,
+    hub TEXT NOT NULL,
+    token TEXT NOT NULL UNIQUE,
+    secret TEXT NOT NULL,
+    status TEXT NOT NULL,
+    requested_at REAL NOT NULL,
+    lease_until REAL,
+    error TEXT
+);
 CREATE TABLE IF NOT EXISTS polls (
     source TEXT PRIMARY KEY,
     last_success REAL,
@@ -130,6 +143,21 @@ class Queued:
     source: str
     article: str
     fingerprint: tuple[str, int, str | None]
+
+
+@dataclass(frozen=True)
+class Subscription:
+    """A WebSub subscription: ``status`` is pending (asked, not verified), active or denied."""
+
+    topic: str
+    source: str
+    hub: str
+    token: str
+    secret: str
+    status: str
+    requested_at: float
+    lease_until: float | None = None
+    error: str | None = None
 
 
 class FetcherState:
@@ -395,3 +423,40 @@ class FetcherState:
     def last_error(self, source: str) -> str | None:
         row = self._db.execute("SELECT last_error FROM polls WHERE source = ?", (source,)).fetchone()
         return row[0] if row else None
+
+    # ---------------------------------------------------------------- WebSub subscriptions
+
+    _SUB_COLUMNS = "topic, source, hub, token, secret, status, requested_at, lease_until, error"
+
+    def save_subscription(self, sub: Subscription) -> None:
+        with self._lock:
+            self._db.execute(
+                f"INSERT OR REPLACE INTO subscriptions({self._SUB_COLUMNS}) "
+                "VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?)",
+                (
+                    sub.topic,
+                    sub.source,
+                    sub.hub,
+                    sub.token,
+                    sub.secret,
+                    sub.status,
+                    sub.requested_at,
+                    sub.lease_until,
+                    sub.error,
+                ),
+            )
+
+    def subscription(self, *, topic: str | None = None, token: str | None = None) -> Subscription | None:
+        column, value = ("topic", topic) if topic is not None else ("token", token)
+        row = self._db.execute(
+            f"SELECT {self._SUB_COLUMNS} FROM subscriptions WHERE {column} = ?", (value,)
+        ).fetchone()
+        return Subscription(*row) if row else None
+
+    def subscriptions(self) -> list[Subscription]:
+        rows = self._db.execute(f"SELECT {self._SUB_COLUMNS} FROM subscriptions ORDER BY topic").fetchall()
+        return [Subscription(*row) for row in rows]
+
+    def drop_subscription(self, topic: str) -> None:
+        with self._lock:
+            self._db.execute("DELETE FROM subscriptions WHERE topic = ?", (topic,))

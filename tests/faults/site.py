@@ -5,6 +5,7 @@
                          source when several fetchers share the sources: tests/faults/scale)
 ``/a/<n>.html``          article ``n`` (404 before its release time)
 ``/big/<chars>.html``    a legal page of that many characters of Arabic prose
+``/hub``                 with ``hub=True``: a WebSub hub (tests/faults/hub.py) the feeds advertise
 ``/hostile/...``         entity bomb feed, redirect loop, 100 MB page, slow drip, a feed linking
                          private and metadata addresses, pages with a lying or unknown charset
 """
@@ -15,11 +16,13 @@ import contextlib
 import html
 import threading
 import time
-from collections.abc import Callable, Iterator
+import urllib.parse
+from collections.abc import Callable, Iterable, Iterator
 from email.utils import formatdate
 from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 from typing import Any
 
+from .hub import Hub
 from .texts import Story, long_arabic, story
 
 _PAGE = """<!DOCTYPE html>
@@ -74,11 +77,13 @@ def _item(base: str, path: str, title: str, released: float) -> str:
     )
 
 
-def _feed(base: str, items: list[str]) -> bytes:
+def _feed(base: str, items: list[str], *, hub: str | None = None, self_url: str | None = None) -> bytes:
+    links = f'<atom:link rel="hub" href="{hub}"/><atom:link rel="self" href="{self_url}"/>' if hub else ""
     head = (
-        '<?xml version="1.0" encoding="UTF-8"?>\n<rss version="2.0"><channel>'
+        '<?xml version="1.0" encoding="UTF-8"?>\n'
+        '<rss version="2.0" xmlns:atom="http://www.w3.org/2005/Atom"><channel>'
         f"<title>شبكة الاختبار</title><link>{base}/</link><description>بث متواصل</description>"
-        "<language>ar</language>"
+        f"<language>ar</language>{links}"
     )
     return (head + "".join(items) + "</channel></rss>\n").encode("utf-8")
 
@@ -86,8 +91,11 @@ def _feed(base: str, items: list[str]) -> bytes:
 class StreamSite:
     """``with StreamSite(n=200, rate=10) as site: site.begin(); ...; site.offered_paths()``."""
 
-    def __init__(self, n: int, rate_per_s: float, *, seed: int = 0, window: int = 500) -> None:
+    def __init__(
+        self, n: int, rate_per_s: float, *, seed: int = 0, window: int = 500, hub: bool = False
+    ) -> None:
         self.n, self.rate, self.seed, self.window = n, rate_per_s, seed, window
+        self.hub = Hub(self) if hub else None
         self.t0: float | None = None
         self.requests: list[str] = []
         self.extra_feed_paths: list[tuple[str, str]] = []  # (path, title) listed in /feed.rss as well
@@ -103,6 +111,18 @@ class StreamSite:
                     site.requests.append(self.path)
                 with contextlib.suppress(BrokenPipeError, ConnectionResetError):
                     site._route(self)
+
+            def do_POST(self) -> None:
+                with site._lock:
+                    site.requests.append("POST " + self.path)
+                length = int(self.headers.get("Content-Length") or 0)
+                form = dict(urllib.parse.parse_qsl(self.rfile.read(length).decode("utf-8")))
+                with contextlib.suppress(BrokenPipeError, ConnectionResetError):
+                    if self.path == "/hub" and site.hub is not None:
+                        code, text = site.hub.request(form)
+                        site._send(self, code, "text/plain", text.encode())
+                    else:
+                        site._send(self, 404, "text/plain", b"not found\n")
 
             def log_message(self, format: str, *args: Any) -> None:
                 pass
@@ -177,15 +197,35 @@ class StreamSite:
         return f"/feed/{part}-of-{parts}.rss"
 
     def _feed(self, h: BaseHTTPRequestHandler, part: int = 0, parts: int = 1) -> None:
-        count = self.released()
+        path = self.feed_path(part, parts) if parts > 1 else "/feed.rss"
+        body = self.feed_body(path)
+        assert body is not None
+        links = {}
+        if self.hub is not None:
+            links["Link"] = f'<{self.base}/hub>; rel="hub", <{self.base}{path}>; rel="self"'
+        self._send(h, 200, "application/rss+xml; charset=utf-8", body, **links)
+
+    def feed_body(self, path: str, indexes: Iterable[int] | None = None) -> bytes | None:
+        """The feed at ``path``: its newest ``window`` items, or only ``indexes`` (None if none is in it)."""
+        part, parts = 0, 1
+        if path.startswith("/feed/") and "-of-" in path:
+            first, _, second = path[6:-4].partition("-of-")
+            part, parts = int(first), int(second)
+        pushed = indexes is not None
+        if indexes is None:
+            count = self.released()
+            indexes = range(count - 1, max(-1, count - 1 - self.window), -1)
         items = [
             _item(self.base, self.article_path(i), story(i, seed=self.seed).title, self.release_time(i))
-            for i in range(count - 1, max(-1, count - 1 - self.window), -1)
+            for i in indexes
             if i % parts == part
         ]
-        if parts == 1:
+        if pushed and not items:
+            return None
+        if not pushed and parts == 1:
             items += [_item(self.base, p, t, time.time()) for p, t in self.extra_feed_paths]
-        self._send(h, 200, "application/rss+xml; charset=utf-8", _feed(self.base, items))
+        hub = f"{self.base}/hub" if self.hub is not None else None
+        return _feed(self.base, items, hub=hub, self_url=f"{self.base}{path}")
 
     def _article(self, h: BaseHTTPRequestHandler, i: int) -> None:
         if i >= self.released():
@@ -251,6 +291,8 @@ class StreamSite:
         return self
 
     def stop(self) -> None:
+        if self.hub is not None:
+            self.hub.stop()
         self._server.shutdown()
         self._server.server_close()
 

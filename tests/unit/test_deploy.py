@@ -200,8 +200,17 @@ def test_ports_in_compose_are_the_settings_defaults() -> None:
         assert service["environment"][var] == str(default)
         assert service["healthcheck"]["test"][-1] == f"http://127.0.0.1:{default}/readyz"
         assert re.search(rf"{name}:{default}\b|names: \[\"{name}\"\][^-]*port: {default}", prometheus), name
+        websub = FetcherSettings.model_fields["websub_port"].default
         for published in override.get(name, {}).get("ports", []):
-            assert published.endswith(f":{default}"), published
+            # the fetcher also publishes its WebSub callback, at its default port
+            assert published.endswith(f":{default}") or (name, published) == (
+                "fetcher",
+                f"127.0.0.1:{websub}:{websub}",
+            ), published
+    assert services["fetcher"]["environment"]["AKHBAR_WEBSUB_PORT"] == str(
+        FetcherSettings.model_fields["websub_port"].default
+    )
+    assert services["fetcher"]["environment"]["AKHBAR_WEBSUB_HOST"] == "0.0.0.0"
     host_vars = {
         "fetcher": "AKHBAR_METRICS_HOST",
         "indexer": "AKHBAR_METRICS_HOST",
@@ -210,7 +219,7 @@ def test_ports_in_compose_are_the_settings_defaults() -> None:
     for name, var in host_vars.items():
         assert services[name]["environment"][var] == "0.0.0.0"
     dockerfile = (DEPLOY / "Dockerfile").read_text(encoding="utf-8")
-    assert re.search(r"^EXPOSE 9101 6066 9103$", dockerfile, re.M)
+    assert re.search(r"^EXPOSE 9101 8095 6066 9103$", dockerfile, re.M)
 
 
 def test_instance_id_is_per_container_in_compose() -> None:
