@@ -35,7 +35,7 @@ from kafka.admin import KafkaAdminClient
 from tests.faults.audit import read_topic_to_end, url_id
 from tests.faults.harness import POLL_S as POLL_S  # 5 s: the least a sources file allows
 from tests.faults.harness import stream_source
-from tests.faults.procs import Names, Pipeline
+from tests.faults.procs import Names, Pipeline, free_port
 from tests.faults.site import StreamSite
 
 from . import stats
@@ -100,8 +100,8 @@ class PhasedSite(StreamSite):
     site's choice (a 500-item feed costs it ~0.1 s of CPU per poll on this machine).
     """
 
-    def __init__(self, *, seed: int, feeds: int) -> None:
-        super().__init__(n=0, rate_per_s=1.0, seed=seed, window=30 * feeds)
+    def __init__(self, *, seed: int, feeds: int, hub: bool = True) -> None:
+        super().__init__(n=0, rate_per_s=1.0, seed=seed, window=30 * feeds, hub=hub)
         self.feeds = feeds
         self.phases: list[Phase] = []
         self.page_seconds: list[float] = []  # the site's own time to answer each page (server side)
@@ -274,6 +274,7 @@ class PhaseResult:
     start: float
     release_end: float
     drained: float  # wall time the last article became searchable (or the drain timed out)
+    delivery: str  # "push": the site's WebSub hub pushes each release; "poll": the fetcher must poll
     freshness: dict[str, float]  # first appearance in the feed → searchable
     after_fetch: dict[str, float]  # the page's fetch → searchable (the poll wait left out)
     missing: int
@@ -298,7 +299,11 @@ class FreshnessRun:
     ) -> None:
         self.kafka, self.names, self.work = kafka, names, work
         self.es = Elasticsearch(es_url, request_timeout=30, retry_on_timeout=False, max_retries=0)
-        self.site = PhasedSite(seed=16, feeds=SOURCES).start()
+        # The site runs its own WebSub hub, as a publisher's CMS does: each release is pushed to the
+        # fetcher's callback (D22). A phase with delivery "poll" pauses the hub, so the same run also
+        # measures what polling alone gives.
+        self.site = PhasedSite(seed=16, feeds=SOURCES, hub=True).start()
+        websub_port = free_port()
         sources = "".join(
             stream_source(self.site, f"bench-{k}", self.site.feed_path(k, SOURCES)) for k in range(SOURCES)
         )
@@ -315,6 +320,9 @@ class FreshnessRun:
             extra_env={
                 "AKHBAR_MAX_BATCH_TIME_MS": "1000",
                 "AKHBAR_PER_HOST_CONCURRENCY": str(2 * SOURCES),
+                "AKHBAR_WEBSUB_CALLBACK_URL": f"http://127.0.0.1:{websub_port}/websub",
+                "AKHBAR_WEBSUB_HOST": "127.0.0.1",
+                "AKHBAR_WEBSUB_PORT": str(websub_port),
                 **(service_env or {}),  # BENCH_ENV: a setting tried against the shipped one
             },
         )
@@ -335,13 +343,26 @@ class FreshnessRun:
         self.probe = Probe(self.es, self.names.prefix, self.site)
         self.probe.start()
         self.pipeline.wait(lambda: 0 in self.probe.visible_at, 120, "the warm-up article searchable")  # type: ignore[union-attr]
+        hub = self.site.hub
+        assert hub is not None
+        self.pipeline.wait(lambda: len(hub.active()) == SOURCES, 60, "the fetcher's WebSub subscriptions")
         # this process too: it serves the site and runs the probe, on the same two cores
         pids |= {**self.extra_pids, "bench (site, probe)": os.getpid()}
         self.sampler = Sampler(self.kafka, self.names, self.site, self.probe, pids)
         self.sampler.start()
         return time.monotonic() - started
 
-    def phase(self, label: str, rate: float, seconds: float, drain_s: float) -> PhaseResult:
+    def phase(
+        self, label: str, rate: float, seconds: float, drain_s: float, *, delivery: str = "push"
+    ) -> PhaseResult:
+        assert self.probe is not None and self.sampler is not None and self.site.hub is not None
+        self.site.hub.paused = delivery == "poll"
+        try:
+            return self._phase(label, rate, seconds, drain_s, delivery)
+        finally:
+            self.site.hub.paused = False
+
+    def _phase(self, label: str, rate: float, seconds: float, drain_s: float, delivery: str) -> PhaseResult:
         assert self.probe is not None and self.sampler is not None
         cpu0 = self.sampler.take().cpu_s
         p = self.site.start_phase(label, rate, max(1, round(rate * seconds)))
@@ -374,6 +395,7 @@ class FreshnessRun:
             start=p.start,
             release_end=p.release_end,
             drained=drained,
+            delivery=delivery,
             freshness=stats.latency_summary(lat),
             after_fetch=stats.latency_summary(after),
             missing=p.count - len(lat),

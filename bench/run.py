@@ -158,7 +158,7 @@ def main() -> int:
     es_url = os.environ.get("ELASTICSEARCH_URL", "http://127.0.0.1:9200")
     plan = Plan(args.quick)
     env = service_env(os.environ.get("BENCH_ENV", ""))
-    progress = Progress(len(plan.loads) + plan.ramp_steps + 10)
+    progress = Progress(len(plan.loads) + plan.ramp_steps + 11)
     started = time.monotonic()
     es = Elasticsearch(es_url, request_timeout=60)
     facts = machine(es)
@@ -191,7 +191,14 @@ def main() -> int:
                 f"{p.label:>6} offered for {seconds:.0f} s: p50 {p.freshness.get('p50')} s, "
                 f"p99 {p.freshness.get('p99')} s, {p.missing} not searchable, sustained {p.step['sustained']}"
             )
-        fixed = list(run.phases)
+        # the same 20/s with the hub paused: what polling alone gives, side by side in this run
+        seconds = dict(plan.loads)[20.0]
+        p = run.phase("20/s polled", 20.0, seconds, plan.drain_s, delivery="poll")
+        progress(
+            f"20/s polled (hub paused) for {seconds:.0f} s: p50 {p.freshness.get('p50')} s, "
+            f"p99 {p.freshness.get('p99')} s, {p.missing} not searchable, sustained {p.step['sustained']}"
+        )
+        fixed = [p for p in run.phases if p.delivery == "push"]
         top = max((p.rate for p in fixed if p.step["sustained"]), default=0.0)
         failed = min((p.rate for p in fixed if not p.step["sustained"] and p.rate > top), default=None)
         ramp = plan.ramp(top, failed) if top > 0 else []

@@ -39,6 +39,7 @@ class HubSubscription:
 class Hub:
     def __init__(self, site: StreamSite, *, forged: bool = False, period_s: float = 0.02) -> None:
         self.site, self.forged, self.period_s = site, forged, period_s
+        self.paused = False  # a publisher that does not ping its hub: subscribers only poll
         self.subscriptions: dict[str, HubSubscription] = {}  # by topic
         self.requests: list[dict[str, str]] = []
         self._lock = threading.Lock()
@@ -96,7 +97,9 @@ class Hub:
         while not self._halt.wait(self.period_s):
             released = self.site.released()
             for sub in self.active():
-                if released > sub.sent_upto:
+                if self.paused:
+                    sub.sent_upto = released  # never pushed later: what was released is polled
+                elif released > sub.sent_upto:
                     self._push(sub, sub.sent_upto, released)
                     sub.sent_upto = released
 

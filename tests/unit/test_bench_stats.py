@@ -155,7 +155,7 @@ def test_render_states_the_figures() -> None:
     assert "| 20/s | 600 | 0 | 3.10 | 5.20 | 5.60 | 6.00 | 0.90 / 1.80 | 20.0 | 0.10 ≤ 1.00 | yes |" in page
     assert "every offered load was sustained, up to 20 articles/s" in page
     assert "| span | 20/s p50 / p99 | what it is |" in page
-    assert "| feed→fetched | 2.50 / 5.00 | the wait for the feed's next poll" in page
+    assert "| feed→fetched | 2.50 / 5.00 | pushed: the hub's notification" in page
     assert "| raw→enriched | – / – |" in page
     assert "| indexer (docs/s, 800 docs of 3.0 KB) | 380 | raw `helpers.bulk` 400 | 0.95× |" in page
     assert "| enricher | 640.0 | 600 | **no** |" in page
