@@ -32,6 +32,7 @@ from elasticsearch import Elasticsearch, NotFoundError
 from kafka import KafkaConsumer, TopicPartition
 from kafka.admin import KafkaAdminClient
 
+from indexer.settings import IndexerSettings
 from tests.faults.audit import read_topic_to_end, url_id
 from tests.faults.harness import POLL_S as POLL_S  # 5 s: the least a sources file allows
 from tests.faults.harness import stream_source
@@ -318,7 +319,7 @@ class FreshnessRun:
             work=work,
             sources_yaml="sources:\n" + sources,
             extra_env={
-                "AKHBAR_MAX_BATCH_TIME_MS": "1000",
+                "AKHBAR_MAX_BATCH_TIME_MS": str(IndexerSettings.model_fields["max_batch_time_ms"].default),
                 "AKHBAR_PER_HOST_CONCURRENCY": str(2 * SOURCES),
                 "AKHBAR_WEBSUB_CALLBACK_URL": f"http://127.0.0.1:{websub_port}/websub",
                 "AKHBAR_WEBSUB_HOST": "127.0.0.1",

@@ -38,12 +38,12 @@ WAITS = [
     (
         "raw→enriched",
         "the enricher's batch wait (a partial batch is flushed after `within`), enrichment, the produce",
-        "`AKHBAR_BATCH_SIZE` (50), `AKHBAR_BATCH_WITHIN_S` (0.5 s)",
+        "`AKHBAR_BATCH_SIZE` (50), `AKHBAR_BATCH_WITHIN_S` (0.2 s)",
     ),
     (
         "enriched→searchable",
         "the indexer's batch wait, the bulk request, then Elasticsearch's refresh (and the probe's 0.2 s)",
-        "`AKHBAR_MAX_BATCH_TIME_MS` (1000), `AKHBAR_MAX_BATCH_SIZE` (500), `AKHBAR_REFRESH_INTERVAL` (1s)",
+        "`AKHBAR_MAX_BATCH_TIME_MS` (250), `AKHBAR_MAX_BATCH_SIZE` (500), `AKHBAR_REFRESH_INTERVAL` (1s)",
     ),
 ]
 
@@ -159,7 +159,7 @@ def render(r: dict[str, Any]) -> str:
         "`BENCH_ES_PORT`, `BENCH_ES_TRANSPORT_PORT`)",
         "- `make bench QUICK=1` — the same, short (development figures); `BENCH_OUT=dir` writes the page, "
         "plots and `bench.json` there instead of `bench/results`",
-        '- `make bench BENCH_ENV="AKHBAR_MAX_BATCH_TIME_MS=250 AKHBAR_BATCH_WITHIN_S=0.2"` — the same '
+        '- `make bench BENCH_ENV="AKHBAR_MAX_BATCH_TIME_MS=1000 AKHBAR_BATCH_WITHIN_S=0.5"` — the same '
         "with settings given to the three services",
         "- `.venv/bin/python -m bench.report bench/results/bench.json` — redraw this page and the plots",
         "- the stages alone, against any stack: `bench/enricher_speed.py --n 1000 --warmup 1000`, "

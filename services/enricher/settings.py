@@ -17,7 +17,12 @@ class EnricherSettings(CommonSettings):
     )
     web_host: str = Field(default="127.0.0.1")
     batch_size: int = Field(default=50, ge=1, description="events enriched and produced per step")
-    batch_within_s: float = Field(default=0.5, gt=0, description="flush a partial batch after this")
+    batch_within_s: float = Field(
+        default=0.2,
+        gt=0,
+        description="flush a partial batch after this (freshness; under a backlog "
+        "batches fill to batch_size first, D22)",
+    )
     body_language_prefix_chars: int = Field(
         default=1000, ge=50, description="body prefix used for language detection"
     )

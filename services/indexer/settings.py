@@ -17,7 +17,12 @@ class IndexerSettings(CommonSettings):
     refresh_interval: str = Field(default="1s", description="relaxed (e.g. 30s) during backfill")
     max_batch_size: int = Field(default=500, ge=1, description="documents per bulk request")
     max_batch_bytes: int = Field(default=8 * 1024 * 1024, ge=1024, description="bytes per bulk request")
-    max_batch_time_ms: int = Field(default=1000, ge=1, description="flush a partial batch after this")
+    max_batch_time_ms: int = Field(
+        default=250,
+        ge=1,
+        description="flush a partial batch this long after its first record (freshness; under a backlog "
+        "batches fill to max_batch_size first, D22)",
+    )
     retry_initial_backoff_ms: int = Field(default=500, ge=1)
     retry_max_backoff_ms: int = Field(
         default=5_000,

@@ -78,13 +78,14 @@ class CaseRun:
         extra_env: dict[str, str] | None = None,
         sources: Callable[[StreamSite], str] | None = None,
         replicas: Mapping[str, int] | None = None,
+        hub: bool = False,
     ) -> None:
         self.row, self.names, self.kafka, self.es = row, names, kafka, es
         # The feed keeps every article of the run (like a day's news sitemap). The broker case shrinks
         # ``site.window`` at the kill to less than the outage: items leave the feed while the broker
         # is down, and only the fetcher's outbox keeps them (D7).
         seed = zlib.crc32(names.prefix.encode()) % 10_000
-        self.site = StreamSite(n, rate, seed=seed, window=max(500, n)).start()
+        self.site = StreamSite(n, rate, seed=seed, window=max(500, n), hub=hub).start()
         # ``sources`` replaces the one stream source (tests/scale: a feed per source and fetcher shard)
         yaml = (
             "sources:\n"
