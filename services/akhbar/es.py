@@ -14,6 +14,9 @@ from elasticsearch import ConnectionError as ESConnectionError
 from akhbar.errors import SearchUnavailable
 from akhbar.settings import CommonSettings
 
+TRANSIENT_STATUS = frozenset({429, 500, 502, 503, 504})
+"""HTTP statuses of Elasticsearch worth retrying (overload, node trouble); any other error is final."""
+
 
 def make_es(settings: CommonSettings, *, request_timeout: float = 30.0) -> Elasticsearch:
     return Elasticsearch(

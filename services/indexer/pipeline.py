@@ -37,6 +37,7 @@ from prometheus_client import Counter, Gauge, Histogram
 
 from akhbar.brake import DeadLetterBrake
 from akhbar.errors import BrokerUnavailable, DocumentRejected, InvalidMessage, SearchUnavailable
+from akhbar.es import TRANSIENT_STATUS
 from akhbar.kafka import DeadLetterPublisher, partition_lag
 from akhbar.kafka_compat import group_member_stable
 from akhbar.messages import DeadLetter, EnrichedArticle, Stage, decode
@@ -66,7 +67,6 @@ CONSUMER_REBUILDS = Counter(
     "akhbar_indexer_consumer_rebuilds_total", "Kafka consumers replaced after a wedged group join"
 )
 
-_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 _LAG_EVERY_S = 1.0
 
 
@@ -424,7 +424,7 @@ class BatchIndexer:
                     self.outcomes["stale"] += 1
                     self._brake.record_ok()
                     settled.append(p)
-                elif status in _TRANSIENT_STATUS:
+                elif status in TRANSIENT_STATUS:
                     retry.append(p)
                 else:
                     rejected = DocumentRejected(status, etype, _es_reason(error))

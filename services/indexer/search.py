@@ -32,9 +32,9 @@ from elasticsearch import ConnectionError as ESConnectionError
 
 from akhbar.arabic import normalize_arabic
 from akhbar.errors import AkhbarError, SearchUnavailable
+from akhbar.es import TRANSIENT_STATUS
 
 ENTITY_TYPES = ("PER", "LOC", "ORG", "MISC")
-_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 
 
 class SearchRejected(AkhbarError):
@@ -470,7 +470,7 @@ def search(es: Elasticsearch, request: SearchRequest, *, index: str = "akhbar-ar
     try:
         raw = es.search(index=index, body=build_query(request))
     except ApiError as err:
-        if err.meta.status in _TRANSIENT_STATUS:
+        if err.meta.status in TRANSIENT_STATUS:
             raise SearchUnavailable(f"search on {index} failed: {err}") from err
         raise SearchRejected(err.meta.status, str(err.error), str(err.info)[:500]) from err
     except (ESConnectionError, TransportError) as err:
@@ -609,7 +609,7 @@ def search_stories(es: Elasticsearch, request: StoriesRequest, *, index: str) ->
     try:
         raw = es.search(index=index, body=build_stories_query(request)).body
     except ApiError as err:
-        if err.meta.status in _TRANSIENT_STATUS:
+        if err.meta.status in TRANSIENT_STATUS:
             raise SearchUnavailable(f"search on {index} failed: {err}") from err
         raise SearchRejected(err.meta.status, str(err.error), str(err.info)[:500]) from err
     except (ESConnectionError, TransportError) as err:

@@ -25,11 +25,11 @@ from elasticsearch import ApiError, Elasticsearch, TransportError, helpers
 from elasticsearch import ConnectionError as ESConnectionError
 
 from akhbar.errors import SearchUnavailable
+from akhbar.es import TRANSIENT_STATUS
 from akhbar.messages import EnrichedArticle
 
 TOP_ENTITIES = 10
 CAS_ATTEMPTS = 10
-_TRANSIENT_STATUS = {429, 500, 502, 503, 504}
 
 STORY_MAPPINGS: dict[str, Any] = {
     "dynamic": "strict",
@@ -236,7 +236,7 @@ def _cas_round(
             status = int(op.get("status", 0))
             if status == 409:
                 again.append(action["_id"])
-            elif status in _TRANSIENT_STATUS:
+            elif status in TRANSIENT_STATUS:
                 raise SearchUnavailable(f"story document {action['_id']} got {status}; will retry")
             else:
                 raise StoryDocumentRejected(
