@@ -159,6 +159,11 @@ def test_one_poll_subscribes_then_every_article_arrives_by_push(tmp_path: Path) 
                 assert request["hub.lease_seconds"] == "86400"
                 assert rig.detail["websub"]["active"] == 1
                 await _until(lambda: len(rig.sink.articles) == 12, 15, "all 12 articles")
+                await _until(
+                    lambda: sum(s.published for s in rig.summaries) == 12 - first.published,
+                    5,
+                    "the pushes' summaries",
+                )
                 assert _feed_gets(site) == 1  # one poll; the other articles were pushed
         urls = [a.fetched_url for a in rig.sink.articles]
         assert sorted(urls) == [f"{site.base}/a/{i:05d}.html" for i in range(12)]
@@ -167,7 +172,6 @@ def test_one_poll_subscribes_then_every_article_arrives_by_push(tmp_path: Path) 
         assert site.hub is not None
         (hub_sub,) = site.hub.active()
         assert hub_sub.pushes >= 1 and set(hub_sub.answers) == {202}
-        assert sum(s.published for s in rig.summaries) == 12 - first.published
 
     _run(test)
 
@@ -306,8 +310,12 @@ def test_a_restart_keeps_the_subscription_and_a_removed_source_is_unsubscribed(t
                 await removed.subscriber.reconcile()
                 unsub = site.hub.requests[-1]
                 assert (unsub["hub.mode"], unsub["hub.topic"]) == ("unsubscribe", sub.topic)
-                await _until(lambda: removed.state.subscriptions() == [], 5, "the unsubscription")
-                assert not site.hub.active()
+                # the subscriber drops its row while answering; the hub forgets it once answered
+                await _until(
+                    lambda: removed.state.subscriptions() == [] and not site.hub.active(),  # type: ignore[union-attr]
+                    5,
+                    "the unsubscription",
+                )
             # a source gone from the file: its private hub is not asked (the guard), the row is dropped
             async with Rig(site, tmp_path) as third:
                 await third.poller.poll(third.source)
