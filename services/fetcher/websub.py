@@ -221,9 +221,6 @@ class Subscriber:
         self._detail["websub"] = counts
         return counts
 
-    def status(self) -> dict[str, int]:
-        return self._count()
-
     async def run(self) -> None:
         """Unsubscribe what is no longer wanted, then keep the leases; runs until cancelled."""
         await self.reconcile()

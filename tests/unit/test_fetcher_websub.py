@@ -118,6 +118,12 @@ class Rig:
         await self.http.aclose()
         self.state.close()
 
+    async def subscribed(self) -> Subscription:
+        """Poll once (the feed names the hub) and wait for the hub's verification."""
+        await self.poller.poll(self.source)
+        await _until(lambda: self.subscription().status == "active", 5, "the hub's verification")
+        return self.subscription()
+
     def subscription(self) -> Subscription:
         sub = self.state.subscription(topic=f"{self.site.base}/feed.rss")
         assert sub is not None
@@ -202,9 +208,7 @@ def test_the_callback_confirms_only_what_was_asked(tmp_path: Path) -> None:
         with StreamSite(n=1, rate_per_s=10, hub=True) as site:
             site.begin()
             async with Rig(site, tmp_path) as rig:
-                await rig.poller.poll(rig.source)
-                await _until(lambda: rig.subscription().status == "active", 5, "verification")
-                sub = rig.subscription()
+                sub = await rig.subscribed()
                 async with httpx.AsyncClient() as http:
 
                     async def verify(token: str, **query: str) -> httpx.Response:
@@ -251,9 +255,7 @@ def test_denied_is_recorded_and_asked_again_only_after_retry_s(tmp_path: Path) -
         with StreamSite(n=1, rate_per_s=10, hub=True) as site:
             site.begin()
             async with Rig(site, tmp_path, clock=lambda: now[0], websub_retry_s=600) as rig:
-                await rig.poller.poll(rig.source)
-                await _until(lambda: rig.subscription().status == "active", 5, "verification")
-                sub = rig.subscription()
+                sub = await rig.subscribed()
                 async with httpx.AsyncClient() as http:
                     denied = await http.get(
                         f"{rig.callback}/{sub.token}",
@@ -296,9 +298,7 @@ def test_a_restart_keeps_the_subscription_and_a_removed_source_is_unsubscribed(t
         with StreamSite(n=1, rate_per_s=10, hub=True) as site:
             site.begin()
             async with Rig(site, tmp_path) as rig:
-                await rig.poller.poll(rig.source)
-                await _until(lambda: rig.subscription().status == "active", 5, "verification")
-                sub = rig.subscription()
+                sub = await rig.subscribed()
             assert site.hub is not None
             async with Rig(site, tmp_path) as again:  # same state file, the source still wanted
                 await again.subscriber.reconcile()
@@ -318,8 +318,7 @@ def test_a_restart_keeps_the_subscription_and_a_removed_source_is_unsubscribed(t
                 )
             # a source gone from the file: its private hub is not asked (the guard), the row is dropped
             async with Rig(site, tmp_path) as third:
-                await third.poller.poll(third.source)
-                await _until(lambda: third.subscription().status == "active", 5, "verification")
+                await third.subscribed()
             asked = len(site.hub.requests)
             async with Rig(site, tmp_path, sources=[]) as gone:
                 await gone.subscriber.reconcile()
