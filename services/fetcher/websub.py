@@ -20,6 +20,9 @@ What it does, by the Recommendation's sections:
   acknowledged (as the Recommendation requires) and ignored; a valid one is queued per source and
   its feed goes through the poller's own path (``SourcePoller.pushed``): same dedup, size policy,
   dead letters and ordering as a poll;
+* the gap (5.3): what the source published between the poll that found the hub and the hub's
+  verification is in neither that poll nor any push, so a newly verified subscription is followed
+  by one catch-up poll of its source (the same queue as its pushes, so after them in order);
 * leases: renewed when a tenth is left; a refused, denied or never verified subscription is asked
   again after ``websub_retry_s``; subscriptions of sources no longer in the file (or with
   ``websub: false``) are unsubscribed at start.
@@ -103,7 +106,8 @@ class Subscriber:
         self._detail = detail if detail is not None else {}  # /readyz shows the counts by status
         self._sources = {s.name: s for s in sources}
         self._clock = clock
-        self._queues: dict[str, asyncio.Queue[tuple[str, bytes]]] = {}
+        # per source: (topic, pushed body), or (topic, None) for a catch-up poll
+        self._queues: dict[str, asyncio.Queue[tuple[str, bytes | None]]] = {}
         self._workers: dict[str, asyncio.Task[None]] = {}
         self._runner: web.AppRunner | None = None
         self.port: int | None = None
@@ -292,6 +296,9 @@ class Subscriber:
                 replace(sub, status="active", lease_until=self._clock() + lease, error=None)
             )
             log.info("WebSub subscription verified", extra={"topic": topic, "lease_s": lease})
+            source = self._sources.get(sub.source)
+            if sub.status != "active" and source is not None:  # new, not a renewal: close the gap
+                self._catch_up(source, topic)
         elif mode == "unsubscribe" and sub.status == "unsubscribing":
             self._state.drop_subscription(sub.topic)
             log.info("WebSub unsubscription verified", extra={"topic": topic})
@@ -329,19 +336,26 @@ class Subscriber:
         NOTIFICATIONS.labels(source.name, "accepted").inc()
         return web.Response(status=202, text="")
 
-    def _queue(self, source: Source) -> asyncio.Queue[tuple[str, bytes]]:
+    def _catch_up(self, source: Source, topic: str) -> None:
+        with contextlib.suppress(asyncio.QueueFull):  # a full queue: the next poll covers it
+            self._queue(source).put_nowait((topic, None))
+
+    def _queue(self, source: Source) -> asyncio.Queue[tuple[str, bytes | None]]:
         queue = self._queues.get(source.name)
         if queue is None:
             queue = self._queues[source.name] = asyncio.Queue(maxsize=self._settings.websub_queue)
             self._workers[source.name] = asyncio.create_task(self._work(source, queue))
         return queue
 
-    async def _work(self, source: Source, queue: asyncio.Queue[tuple[str, bytes]]) -> None:
-        """One source's pushed feeds, one after another, through the poller."""
+    async def _work(self, source: Source, queue: asyncio.Queue[tuple[str, bytes | None]]) -> None:
+        """One source's pushed feeds and catch-up polls, one after another, through the poller."""
         while True:
             topic, body = await queue.get()
             try:
-                self._on_summary(await self._poller.pushed(source, topic, body))
+                if body is None:
+                    self._on_summary(await self._poller.poll(source))
+                else:
+                    self._on_summary(await self._poller.pushed(source, topic, body))
             except TransientError as err:  # nothing was marked; the next poll or push tries again
                 log.error("pushed feed interrupted", extra={"source": source.name, "error": str(err)})
             except Exception:

@@ -39,6 +39,7 @@ class HubSubscription:
 class Hub:
     def __init__(self, site: StreamSite, *, forged: bool = False, period_s: float = 0.02) -> None:
         self.site, self.forged, self.period_s = site, forged, period_s
+        self.verify_delay_s = 0.0  # a slow hub: what is released meanwhile is in no poll and no push
         self.paused = False  # a publisher that does not ping its hub: subscribers only poll
         self.subscriptions: dict[str, HubSubscription] = {}  # by topic
         self.requests: list[dict[str, str]] = []
@@ -62,6 +63,11 @@ class Hub:
 
     def _verify(self, sub: HubSubscription, mode: str) -> None:
         challenge = secrets.token_hex(8)
+        if self.verify_delay_s:
+            self._halt.wait(self.verify_delay_s)
+        # what is out when the hub starts verifying is the subscriber's to poll; what comes later
+        # is pushed (a subscriber that polls once after verifying misses nothing)
+        released = self.site.released()
         query = urllib.parse.urlencode(
             {
                 "hub.mode": mode,
@@ -83,7 +89,7 @@ class Hub:
                 self.subscriptions.pop(sub.topic, None)
                 return
             sub.verified = True
-            sub.sent_upto = self.site.released()  # what is out already was polled; push what comes
+            sub.sent_upto = released
             self.subscriptions[sub.topic] = sub
             if not self._thread.is_alive():
                 self._thread.start()

@@ -170,7 +170,8 @@ def test_one_poll_subscribes_then_every_article_arrives_by_push(tmp_path: Path) 
                     5,
                     "the pushes' summaries",
                 )
-                assert _feed_gets(site) == 1  # one poll; the other articles were pushed
+                # the poll that found the hub and one catch-up poll once verified; the rest was pushed
+                assert _feed_gets(site) == 2
         urls = [a.fetched_url for a in rig.sink.articles]
         assert sorted(urls) == [f"{site.base}/a/{i:05d}.html" for i in range(12)]
         assert len(set(urls)) == 12
@@ -178,6 +179,30 @@ def test_one_poll_subscribes_then_every_article_arrives_by_push(tmp_path: Path) 
         assert site.hub is not None
         (hub_sub,) = site.hub.active()
         assert hub_sub.pushes >= 1 and set(hub_sub.answers) == {202}
+
+    _run(test)
+
+
+def test_what_is_released_before_the_hub_verifies_comes_by_the_catch_up_poll(tmp_path: Path) -> None:
+    """A slow hub verifies 0.6 s after the poll; the ~6 articles released meanwhile are pushed by
+    no one (the hub pushes what comes after verifying) and the next poll is 300 s away."""
+
+    async def test() -> None:
+        with StreamSite(n=12, rate_per_s=10, hub=True) as site:
+            assert site.hub is not None
+            site.hub.verify_delay_s = 0.6
+            site.begin()
+            async with Rig(site, tmp_path) as rig:
+                first = await rig.poller.poll(rig.source)
+                await _until(lambda: rig.subscription().status == "active", 5, "the hub's verification")
+                (hub_sub,) = site.hub.active()
+                gap = hub_sub.sent_upto - first.published
+                assert gap >= 3  # released after the poll, before the hub began pushing
+                await _until(lambda: len(rig.sink.articles) == 12, 10, "all 12 articles")
+                assert rig.summaries[0].published >= gap  # the catch-up poll, before any push
+                assert _feed_gets(site) == 2
+        urls = sorted(a.fetched_url for a in rig.sink.articles)
+        assert urls == [f"{site.base}/a/{i:05d}.html" for i in range(12)]
 
     _run(test)
 
@@ -191,8 +216,9 @@ def test_a_push_with_a_wrong_signature_is_acknowledged_and_ignored(tmp_path: Pat
             before = NOTIFICATIONS.labels("stream", "bad_signature")._value.get()
             async with Rig(site, tmp_path) as rig:
                 await rig.poller.poll(rig.source)
-                published = len(rig.sink.articles)
                 await _until(lambda: bool(site.hub and site.hub.active()), 5, "verification")
+                await _until(lambda: len(rig.summaries) == 1, 5, "the catch-up poll")
+                published = len(rig.sink.articles)
                 await _until(lambda: site.done_releasing(), 5, "the releases")
                 await _until(lambda: bool(site.hub.active()[0].pushes), 5, "a push")  # type: ignore[union-attr]
                 await asyncio.sleep(0.3)
