@@ -22,7 +22,8 @@ What it does, by the Recommendation's sections:
   dead letters and ordering as a poll;
 * the gap (5.3): what the source published between the poll that found the hub and the hub's
   verification is in neither that poll nor any push, so a newly verified subscription is followed
-  by one catch-up poll of its source (the same queue as its pushes, so after them in order);
+  by one catch-up poll of its source (queued in its push queue before the first push, so it runs
+  under the same lock and in order);
 * leases: renewed when a tenth is left; a refused, denied or never verified subscription is asked
   again after ``websub_retry_s``; subscriptions of sources no longer in the file (or with
   ``websub: false``) are unsubscribed at start.
@@ -357,6 +358,9 @@ class Subscriber:
                 else:
                     self._on_summary(await self._poller.pushed(source, topic, body))
             except TransientError as err:  # nothing was marked; the next poll or push tries again
-                log.error("pushed feed interrupted", extra={"source": source.name, "error": str(err)})
+                log.error(
+                    "pushed feed interrupted",
+                    extra={"source": source.name, "catch_up": body is None, "error": str(err)},
+                )
             except Exception:
-                log.exception("pushed feed failed", extra={"source": source.name})
+                log.exception("pushed feed failed", extra={"source": source.name, "catch_up": body is None})

@@ -3,8 +3,8 @@
 The site advertises its hub; the poll interval is 300 s, so after the first poll and the catch-up
 poll that follows the verification every later article can only arrive by push. Audited: every
 released article on the raw topic exactly once with the source's name and its URL, the feed
-requested twice, /readyz reporting the active
-subscription, /metrics counting the accepted notifications, and a clean SIGTERM.
+requested twice, /readyz reporting the active subscription, /metrics counting the accepted
+notifications, and a clean SIGTERM.
 """
 
 from __future__ import annotations
@@ -91,6 +91,6 @@ def test_pushed_articles_reach_the_raw_topic_once_each(
         logs = [json.loads(x) for x in fetcher.logs().splitlines() if x.startswith("{")]
         polled = [line for line in logs if line.get("message") == "polled"]
         pushed = [line for line in logs if line.get("message") == "pushed"]
-        assert len(polled) == 2
+        assert len(polled) == 2  # the same two polls, as the fetcher logged them
         assert sum(line["published"] for line in polled + pushed) == 30
         assert sum(line["published"] for line in pushed) >= 30 - site.rate * 10
